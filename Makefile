@@ -1,0 +1,49 @@
+# The README's two commands: `make run` (build the graph and serve it) and `make test` (every test).
+# Both set up what they need themselves: a virtualenv, npm assets, Debian packages for the browser tests.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test setup assets system-deps build validate serve clean
+
+run: build assets
+	$(BIN)/ikpe-lod serve --host $(HOST) --port $(PORT)
+
+test: setup system-deps assets build
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,prod]'
+	touch $@
+
+# Front-end assets from the npm registry, vendored into the static folder (served from our own host).
+assets: node_modules/.installed
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	$(BIN)/python -m server.web.vendor
+	touch $@
+
+# Debian packages the tests need: Chromium for the browser tests, wrk/hyperfine for benchmarks.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "Installing Debian packages (chromium) …"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+build: setup
+	$(BIN)/ikpe-lod build
+
+validate: setup
+	$(BIN)/ikpe-lod validate
+
+clean:
+	rm -rf build node_modules $(VENV)

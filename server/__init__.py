@@ -1,0 +1,1 @@
+"""IKPE Linked Open Data publisher."""

@@ -1,0 +1,107 @@
+"""Command line: ``ikpe-lod build | validate | serve``."""
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from .kg.pipeline import assemble, build as run_build
+from .kg.release import BuildLockedError
+from .report import print_problems, problems_json
+from .settings import load_settings
+
+STEPS = {"reading": "Reading source files", "mapping": "Mapping to RDF", "validating": "SHACL validation",
+         "store": "Loading the store", "dumps": "Writing dumps", "switch": "Switching to the new release"}
+
+
+def _progress(console: Console):
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                        console=console, transient=False, disable=not console.is_terminal)
+    state = {"task": None}
+
+    def step(name: str) -> None:
+        if state["task"] is not None:
+            progress.update(state["task"], completed=1, total=1)
+        state["task"] = progress.add_task(STEPS.get(name, name), total=None)
+        if not console.is_terminal:
+            console.print(f"• {STEPS.get(name, name)} …")
+
+    return progress, step
+
+
+@click.group()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), help="Source data folder (default: data/).")
+@click.option("--build-dir", type=click.Path(file_okay=False), help="Build output folder (default: build/).")
+@click.pass_context
+def main(ctx, data_dir, build_dir):
+    """Build, validate and serve the IKPE knowledge graph."""
+    ctx.obj = load_settings(data_dir=data_dir, build_dir=build_dir)
+
+
+def _report_failure(console, outcome, as_json, settings):
+    if as_json:
+        click.echo(problems_json(outcome.problems, outcome.stage))
+    else:
+        print_problems(console, outcome.problems, outcome.stage, settings.id_base)
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Language of the messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def validate(settings, lang, as_json):
+    """Check the source data (mapping and SHACL) without publishing anything."""
+    console = Console(stderr=as_json)
+    progress, step = _progress(console)
+    with progress:
+        outcome = assemble(settings, lang, step)
+    if not outcome.ok:
+        _report_failure(console, outcome, as_json, settings)
+        sys.exit(1)
+    if as_json:
+        click.echo(problems_json(outcome.problems, "validated"))
+    else:
+        console.print(f"[green]Valid:[/] {outcome.counts.get('published triples')} triples conform to the shapes.")
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Language of the messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+@click.pass_obj
+def build(settings, lang, as_json):
+    """Validate the source data and, if it conforms, publish a new release atomically."""
+    console = Console(stderr=as_json)
+    progress, step = _progress(console)
+    try:
+        with progress:
+            outcome = run_build(settings, lang, step)
+    except BuildLockedError as error:
+        console.print(f"[red]{error}[/]")
+        sys.exit(2)
+    except OSError as error:
+        console.print(f"[red]The build could not be written:[/] {error}. The previous build stays in service.")
+        sys.exit(3)
+    if not outcome.ok:
+        _report_failure(console, outcome, as_json, settings)
+        sys.exit(1)
+    counts = ", ".join(f"{v} {k}" for k, v in outcome.counts.items())
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
+    console.print(f"[green]Built release[/] {outcome.release.name}: {counts}. ({timings})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_obj
+def serve(settings, host, port):
+    """Serve the current release with Flask's development server (use gunicorn in production)."""
+    from .web.app import create_app
+
+    app = create_app(settings)
+    app.run(host=host, port=port, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The knowledge-graph pipeline: source files → RDF → SHACL → release."""

@@ -1,0 +1,268 @@
+"""The declarative mapping: YAML records → RDF through the JSON-LD context in ``data/context.jsonld``.
+
+No per-field code: the context says what each key means (IRI, language map, date, nested records),
+this module checks each record against that (unknown keys, wrong shapes, ill-formed dates, duplicate
+ids, dangling references), remembers the file and line of every record and key, and hands the records
+to rdflib's JSON-LD parser.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin
+
+from rdflib import Graph, URIRef
+
+from .namespaces import XSD
+from .problems import Location, ProblemList
+from .sources import read_source, source_files
+
+PARTIAL_DATE = "ikpe:partialDate"  # context marker: the precision is read from the value
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+PRECISIONS = [
+    (re.compile(r"^\d{4}$"), XSD.gYear),
+    (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD.date),
+]
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    kind: str  # "language" | "iri" | "literal" | "partial-date" | "date" | "nested"
+    iri: str
+
+
+@dataclass
+class SourceIndex:
+    """Where each subject and each (subject, property) came from."""
+
+    subjects: dict[str, Location] = field(default_factory=dict)
+    statements: dict[tuple[str, str], Location] = field(default_factory=dict)
+
+    def locate(self, subject: str | None, predicate: str | None = None) -> Location | None:
+        if subject is None:
+            return None
+        return self.statements.get((subject, predicate)) or self.subjects.get(subject)
+
+
+def partial_date_type(value: str):
+    """The XSD datatype for a date written at year, month or day precision, or None if ill-formed."""
+    for pattern, datatype in PRECISIONS:
+        if pattern.match(value):
+            try:
+                if datatype == XSD.gYearMonth:
+                    dt.date.fromisoformat(value + "-01")
+                elif datatype == XSD.date:
+                    dt.date.fromisoformat(value)
+            except ValueError:
+                return None
+            return datatype
+    return None
+
+
+class Mapping:
+    def __init__(self, context_path: Path, id_base: str):
+        document = json.loads(context_path.read_text(encoding="utf-8"))
+        self.context = document["@context"]
+        self.context["@base"] = id_base
+        self.id_base = id_base
+        self.prefixes = {k: v for k, v in self.context.items() if isinstance(v, str) and not k.startswith("@")
+                         and v.endswith(("/", "#"))}
+        self.types = {k: v for k, v in self.context.items() if isinstance(v, str) and k not in self.prefixes
+                      and not k.startswith("@") and k not in ("id", "type")}
+        self.terms: dict[str, Term] = {}
+        for name, definition in self.context.items():
+            if not isinstance(definition, dict):
+                continue
+            if "@reverse" in definition:
+                self.terms[name] = Term(name, "nested", self.expand(definition["@reverse"]))
+                continue
+            iri = self.expand(definition["@id"])
+            coerced = definition.get("@type")
+            if definition.get("@container") == "@language":
+                kind = "language"
+            elif coerced == "@id":
+                kind = "iri"
+            elif coerced == PARTIAL_DATE:
+                kind = "partial-date"
+            elif coerced == "xsd:date":
+                kind = "date"
+            else:
+                kind = "literal"
+            self.terms[name] = Term(name, kind, iri)
+
+    # -- IRIs -------------------------------------------------------------------------------
+    def expand(self, value: str) -> str:
+        prefix, sep, local = value.partition(":")
+        if sep and prefix in self.prefixes and not local.startswith("//"):
+            return self.prefixes[prefix] + local
+        if sep and prefix in ("http", "https", "urn", "mailto"):
+            return value
+        return urljoin(self.id_base, value)
+
+    def jsonld_context(self) -> dict:
+        """The context rdflib sees: the partial-date marker removed (values carry their own type)."""
+        context = copy.deepcopy(self.context)
+        for definition in context.values():
+            if isinstance(definition, dict) and definition.get("@type") == PARTIAL_DATE:
+                del definition["@type"]
+        return context
+
+    # -- checking ---------------------------------------------------------------------------
+    def check_records(self, records, file: str, problems: ProblemList, index: SourceIndex) -> list:
+        converted = []
+        for position, record in enumerate(records):
+            line = _item_line(records, position)
+            if not isinstance(record, dict):
+                problems.add(Location(file, line), "Each record must be a mapping of keys to values.",
+                             rule="record-structure")
+                continue
+            result = self._check_record(record, file, line, problems, index)
+            if result is not None:
+                converted.append(result)
+        return converted
+
+    def _check_record(self, record, file, line, problems, index):
+        record_id = record.get("id")
+        where = Location(file, line)
+        if not isinstance(record_id, str) or not record_id.strip():
+            problems.add(where, "The record has no 'id'. Every record needs one (e.g. 'project/thilik').",
+                         property="id", rule="required-id")
+            return None
+        subject = self.expand(record_id)
+        if subject in index.subjects:
+            first = index.subjects[subject]
+            problems.add(where, f"The id '{record_id}' is used twice (first at {first}).",
+                         record=record_id, property="id", value=record_id, rule="unique-id")
+            return None
+        index.subjects[subject] = where
+        result = {"id": record_id}
+        type_name = record.get("type")
+        if type_name is None:
+            problems.add(where, "The record has no 'type'.", record=record_id, property="type", rule="required-type")
+        else:
+            names = type_name if isinstance(type_name, list) else [type_name]
+            unknown = [n for n in names if not isinstance(n, str) or n not in self.types]
+            if unknown:
+                problems.add(_key_location(record, "type", file, line),
+                             f"Unknown type {unknown[0]!r}. Known types: {', '.join(sorted(self.types))}.",
+                             record=record_id, property="type", value=str(unknown[0]), rule="known-type")
+            result["type"] = list(names) if isinstance(type_name, list) else type_name
+        for key, value in record.items():
+            if key in ("id", "type"):
+                continue
+            key_where = _key_location(record, key, file, line)
+            term = self.terms.get(key)
+            if term is None:
+                hint = _closest(key, self.terms)
+                problems.add(key_where, f"Unknown key {key!r}." + (f" Did you mean {hint!r}?" if hint else ""),
+                             record=record_id, property=key, rule="known-key")
+                continue
+            index.statements[(subject, term.iri)] = key_where
+            checked = self._check_value(term, value, record_id, key_where, file, problems, index)
+            if checked is not None:
+                result[key] = checked
+        return result
+
+    def _check_value(self, term, value, record_id, where, file, problems, index):
+        def fail(message, shown=None):
+            problems.add(where, message, record=record_id, property=term.name,
+                         value=None if shown is None else str(shown), rule=f"value-{term.kind}")
+            return None
+
+        if value is None:
+            return fail(f"'{term.name}' is empty: give a value or remove the key.")
+        if term.kind == "nested":
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                return fail(f"'{term.name}' must be a list of records (each with '- id: …').")
+            return self.check_records(value, file, problems, index)
+        if term.kind == "language":
+            if not isinstance(value, dict):
+                return fail(f"'{term.name}' must map language codes to text, e.g. 'de: …' and 'en: …'.", value)
+            out = {}
+            for lang, text in value.items():
+                if not isinstance(lang, str) or not LANGUAGE_TAG.match(lang):
+                    fail(f"'{term.name}' has an invalid language code {lang!r} (use e.g. 'de' or 'en').", lang)
+                elif not isinstance(text, str) or not text.strip():
+                    fail(f"'{term.name}' in '{lang}' must be non-empty text.", text)
+                else:
+                    out[lang] = text
+            return out or None
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) for v in values):
+            return fail(f"'{term.name}' must be text or a list of texts, not a nested structure.")
+        if term.kind == "iri":
+            bad = [v for v in values if not v.strip() or " " in v.strip()]
+            if bad:
+                return fail(f"'{term.name}' must be an id or IRI without spaces.", bad[0])
+            return value
+        if term.kind == "partial-date":
+            typed = []
+            for v in values:
+                datatype = partial_date_type(v)
+                if datatype is None:
+                    return fail(f"'{term.name}' must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {v!r}.", v)
+                typed.append({"@value": v, "@type": str(datatype)})
+            return typed if isinstance(value, list) else typed[0]
+        if term.kind == "date":
+            for v in values:
+                if partial_date_type(v) != XSD.date:
+                    return fail(f"'{term.name}' must be a full date YYYY-MM-DD, not {v!r}.", v)
+            return value
+        return value
+
+    # -- converting -------------------------------------------------------------------------
+    def to_graph(self, records: list) -> Graph:
+        graph = Graph()
+        document = {"@context": self.jsonld_context(), "@graph": records}
+        graph.parse(data=json.dumps(document), format="json-ld")
+        return graph
+
+
+def check_references(graph: Graph, id_base: str, index: SourceIndex, problems: ProblemList) -> None:
+    """Every reference to one of our own things must point at a record that exists."""
+    subjects = set(graph.subjects())
+    for s, p, o in graph:
+        if isinstance(o, URIRef) and str(o).startswith(id_base) and o not in subjects:
+            problems.add(index.locate(str(s), str(p)),
+                         f"Reference to '{str(o)[len(id_base):]}', but no record has that id.",
+                         record=str(s), property=str(p), value=str(o), rule="reference-exists")
+
+
+def load_records(settings, problems: ProblemList, index: SourceIndex) -> tuple[Mapping, list]:
+    mapping = Mapping(settings.data_dir / "context.jsonld", settings.id_base)
+    records = []
+    for path in source_files(settings.data_dir):
+        display = path.relative_to(settings.data_dir.parent).as_posix() \
+            if path.is_relative_to(settings.data_dir.parent) else str(path)
+        content = read_source(path, display, problems)
+        if content:
+            records.extend(mapping.check_records(content, display, problems, index))
+    return mapping, records
+
+
+def _item_line(seq, position) -> int | None:
+    try:
+        return seq.lc.item(position)[0] + 1
+    except Exception:
+        return None
+
+
+def _key_location(record, key, file, fallback_line) -> Location:
+    try:
+        line, column = record.lc.key(key)
+        return Location(file, line + 1, column + 1)
+    except Exception:
+        return Location(file, fallback_line)
+
+
+def _closest(key: str, terms) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(key, list(terms), n=1, cutoff=0.7)
+    return matches[0] if matches else None

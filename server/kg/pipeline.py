@@ -1,0 +1,94 @@
+"""One entry point per job: ``validate`` (report only) and ``build`` (validate, then release)."""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from .derive import derive
+from .mapping import SourceIndex, check_references, load_records
+from .problems import ProblemList
+from .release import build_lock, prune_releases, write_release
+from .validate import load_turtle_dir, shacl_problems
+
+
+@dataclass
+class Outcome:
+    problems: ProblemList
+    stage: str  # where it stopped: "reading", "mapping", "validating", "done"
+    graph: Graph | None = None
+    release: Path | None = None
+    counts: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def source_digest(settings) -> str:
+    digest = hashlib.sha256()
+    for folder in (settings.data_dir, settings.ontology_dir, settings.shapes_dir):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in {".yaml", ".jsonld", ".ttl", ".csv"}:
+                digest.update(path.relative_to(folder.parent).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def assemble(settings, language: str = "de", progress=lambda step: None) -> Outcome:
+    """Read, map and validate the source data; the graph is returned only when it conforms."""
+    timings = {}
+    started = time.perf_counter()
+    problems, index = ProblemList(), SourceIndex()
+    progress("reading")
+    mapping, records = load_records(settings, problems, index)
+    if problems:
+        return Outcome(problems, "reading")
+    progress("mapping")
+    graph = mapping.to_graph(records)
+    check_references(graph, settings.id_base, index, problems)
+    if problems:
+        return Outcome(problems, "mapping")
+    ontology = load_turtle_dir(settings.ontology_dir)
+    counts = {"source triples": len(graph), **derive(graph, ontology)}
+    graph += ontology
+    counts["ontology triples"] = len(ontology)
+    timings["mapping"] = time.perf_counter() - started
+
+    progress("validating")
+    started = time.perf_counter()
+    shapes = load_turtle_dir(settings.shapes_dir)
+    problems = shacl_problems(graph, shapes, ontology, index, language)
+    timings["validation"] = time.perf_counter() - started
+    if problems:
+        return Outcome(problems, "validating", counts=counts, timings=timings)
+    for prefix, namespace in mapping.prefixes.items():
+        graph.bind(prefix, namespace)
+    counts["published triples"] = len(graph)
+    return Outcome(problems, "validated", graph=graph, counts=counts, timings=timings)
+
+
+def release_steps(settings) -> list:
+    """Extra files each release carries, written before it goes live. One line per area."""
+    steps = []
+    return steps
+
+
+def build(settings, language: str = "de", progress=lambda step: None) -> Outcome:
+    with build_lock(settings.build_dir):
+        outcome = assemble(settings, language, progress)
+        if not outcome.ok:
+            return outcome
+        started = time.perf_counter()
+        metadata = {"source_digest": source_digest(settings), "public_base": settings.public_base,
+                    "counts": outcome.counts}
+        outcome.release = write_release(outcome.graph, settings.build_dir, metadata, progress,
+                                        release_steps(settings))
+        outcome.timings["release"] = time.perf_counter() - started
+        prune_releases(settings.build_dir, settings.keep_releases)
+        outcome.stage = "done"
+        return outcome

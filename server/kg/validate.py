@@ -1,0 +1,65 @@
+"""SHACL validation (pySHACL) with results traced back to the source file and line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, Literal
+from rdflib.namespace import RDF
+
+from .mapping import SourceIndex
+from .namespaces import SH
+from .problems import ProblemList
+
+
+def load_turtle_dir(folder: Path) -> Graph:
+    graph = Graph()
+    for path in sorted(folder.glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def _message(report: Graph, result, language: str) -> str:
+    messages = [m for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)]
+    for wanted in (language, "en", "de", None):
+        for message in messages:
+            if message.language == wanted:
+                return str(message)
+    return str(messages[0]) if messages else "constraint violated"
+
+
+def _short(term) -> str:
+    text = str(term)
+    for cut in ("#", "/"):
+        if cut in text:
+            text = text.rsplit(cut, 1)[-1]
+    return text
+
+
+def shacl_problems(data: Graph, shapes: Graph, ontology: Graph, index: SourceIndex,
+                   language: str = "de") -> ProblemList:
+    conforms, report, _ = shacl_validate(
+        data, shacl_graph=shapes, ont_graph=ontology, inference="none",
+        abort_on_first=False, allow_warnings=True, advanced=True,
+    )
+    problems = ProblemList()
+    if conforms:
+        return problems
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        severity = report.value(result, SH.resultSeverity)
+        component = report.value(result, SH.sourceConstraintComponent)
+        problems.add(
+            index.locate(str(focus), str(path) if path is not None else None),
+            _message(report, result, language),
+            record=str(focus),
+            property=str(path) if path is not None else None,
+            value=None if value is None else str(value),
+            rule=_short(component) if component is not None else None,
+            severity=_short(severity) if severity is not None else "Violation",
+        )
+    problems.items.sort(key=lambda p: (p.location.file if p.location else "~", p.location.line or 0
+                                       if p.location else 0, p.record or ""))
+    return problems

@@ -1,0 +1,50 @@
+"""Printing located problems for people (rich table) or machines (JSON)."""
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from .kg.problems import ProblemList
+
+STAGE_TEXT = {
+    "reading": "while reading the source files",
+    "mapping": "while mapping the records to RDF",
+    "validating": "in the SHACL validation",
+}
+
+
+def _short_iri(text: str | None, id_base: str) -> str:
+    if not text:
+        return ""
+    if text.startswith(id_base):
+        return text[len(id_base):]
+    for cut in ("#", "/"):
+        if cut in text:
+            return text.rsplit(cut, 1)[-1]
+    return text
+
+
+def print_problems(console: Console, problems: ProblemList, stage: str, id_base: str) -> None:
+    table = Table(title=f"{len(problems)} problem(s) {STAGE_TEXT.get(stage, '')}", show_lines=True,
+                  title_justify="left")
+    table.add_column("where", style="cyan", no_wrap=True)
+    table.add_column("record")
+    table.add_column("property")
+    table.add_column("problem")
+    for problem in problems:
+        table.add_row(str(problem.location or "?"), _short_iri(problem.record, id_base),
+                      _short_iri(problem.property, id_base), problem.message)
+    console.print(table)
+    by_rule: dict[str, int] = {}
+    for problem in problems:
+        by_rule[problem.rule or "?"] = by_rule.get(problem.rule or "?", 0) + 1
+    summary = ", ".join(f"{count} × {rule}" for rule, count in sorted(by_rule.items()))
+    console.print(f"[bold red]{len(problems)} problem(s)[/] ({summary}). Nothing was published; "
+                  "the previous build stays in service.")
+
+
+def problems_json(problems: ProblemList, stage: str) -> str:
+    return json.dumps({"stage": stage, "count": len(problems),
+                       "problems": [p.as_dict() for p in problems]}, indent=2, ensure_ascii=False)

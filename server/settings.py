@@ -1,0 +1,110 @@
+"""The one settings table: every setting, its type, default and meaning.
+
+Values come from environment variables named ``IKPE_<NAME>`` (e.g. ``IKPE_PUBLIC_BASE``), or from
+the ``overrides`` passed to :func:`load_settings` (tests, the CLI). ``docs/settings.md`` documents the
+same table; a test fails when the two disagree.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _path(value: str | Path) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | list | tuple) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple)):
+        return tuple(value)
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def setting(default, doc: str, parse=None):
+    return field(default=default, metadata={"doc": doc, "parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    public_base: str = setting(
+        "https://lod.ikpe-erfurt.de",
+        "Public base URI of the published data (no trailing slash). Things are `<base>/id/…`.",
+    )
+    data_dir: Path = setting(PROJECT_ROOT / "data", "Folder with the source data (YAML, context).", _path)
+    ontology_dir: Path = setting(PROJECT_ROOT / "ontology", "Folder with the ontology (Turtle).", _path)
+    shapes_dir: Path = setting(PROJECT_ROOT / "shapes", "Folder with the SHACL shapes (Turtle).", _path)
+    build_dir: Path = setting(
+        PROJECT_ROOT / "build",
+        "Build output: `releases/<id>/` plus the `current` link the server reads.",
+        _path,
+    )
+    keep_releases: int = setting(3, "How many old releases the build keeps beside the current one.", int)
+    store_in_memory: bool = setting(
+        True,
+        "Serve from an in-memory copy of the built store (faster scans) instead of the on-disk store.",
+        _bool,
+    )
+    store: str = setting("embedded", "Store backend: `embedded` (pyoxigraph) or `remote` (SPARQL 1.1).")
+    remote_query_url: str = setting("", "Remote store: SPARQL query endpoint URL.")
+    remote_update_url: str = setting("", "Remote store: SPARQL update endpoint URL (publishing only).")
+    remote_user: str = setting("", "Remote store: user for writing (publishing only).")
+    remote_password: str = setting("", "Remote store: password for writing (never logged).")
+    sparql_timeout: float = setting(30.0, "SPARQL query time limit in seconds.", float)
+    sparql_max_rows: int = setting(10000, "Maximum rows of a SPARQL result; a cut result says so.", int)
+    sparql_max_query_length: int = setting(20000, "Maximum SPARQL query length in characters (414/413 past it).", int)
+    sparql_federation_allow: tuple = setting(
+        (), "Comma-separated SERVICE endpoints that queries may call (default: none).", _list
+    )
+    cors_origins: str = setting("*", "Value of Access-Control-Allow-Origin on the API and RDF documents.")
+    page_size: int = setting(50, "Items per page on index pages and in paged collections.", int)
+    cache_max_age: int = setting(300, "Cache-Control max-age (seconds) for pages and documents.", int)
+    default_language: str = setting("de", "Interface language when the request does not ask for one.")
+
+    def __post_init__(self):
+        object.__setattr__(self, "public_base", self.public_base.rstrip("/"))
+
+    @property
+    def id_base(self) -> str:
+        return self.public_base + "/id/"
+
+    @property
+    def current_release(self) -> Path:
+        return self.build_dir / "current"
+
+
+def load_settings(**overrides) -> Settings:
+    values = {}
+    for f in fields(Settings):
+        parse = f.metadata.get("parse") or (lambda v: v)
+        env = os.environ.get(f"IKPE_{f.name.upper()}")
+        if env is not None:
+            values[f.name] = parse(env)
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        parse = next(f.metadata.get("parse") for f in fields(Settings) if f.name == name) or (lambda v: v)
+        values[name] = parse(value) if isinstance(value, str) else value
+    return replace(Settings(), **values)
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(environment variable, default, meaning) for every setting."""
+    rows = []
+    for f in fields(Settings):
+        default = f.default
+        if isinstance(default, Path):
+            default = default.relative_to(PROJECT_ROOT) if default.is_relative_to(PROJECT_ROOT) else default
+        if isinstance(default, tuple):
+            default = ",".join(default)
+        rows.append((f"IKPE_{f.name.upper()}", str(default), f.metadata["doc"]))
+    return rows

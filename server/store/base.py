@@ -1,0 +1,56 @@
+"""What the web app needs from a store, whatever is behind it."""
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph
+
+
+class StoreUnavailable(RuntimeError):
+    """No release is built yet, or the remote store cannot be reached."""
+
+
+class QueryTimeout(RuntimeError):
+    """The query ran past its time limit and was stopped."""
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """The release in service: its id (used for ETags), creation time, counts and dump files."""
+
+    id: str
+    created: str
+    manifest: dict
+    path: Path | None  # local release folder (dumps), None if only remote
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> "ReleaseInfo":
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return cls(manifest["release"], manifest["created"], manifest, folder)
+
+    @property
+    def dumps_dir(self) -> Path | None:
+        return self.path / "dumps" if self.path else None
+
+
+class GraphStore(ABC):
+    """Read access to the published graph. Results use rdflib terms."""
+
+    @abstractmethod
+    def release(self) -> ReleaseInfo:
+        """The release in service now (raises StoreUnavailable if there is none)."""
+
+    @abstractmethod
+    def select(self, query: str) -> list[dict]:
+        """Rows of a SELECT query as dicts of variable name → rdflib term (unbound variables absent)."""
+
+    @abstractmethod
+    def ask(self, query: str) -> bool:
+        ...
+
+    @abstractmethod
+    def construct(self, query: str) -> Graph:
+        """The triples of a CONSTRUCT or DESCRIBE query."""
