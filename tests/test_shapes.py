@@ -11,7 +11,7 @@ or, for a graph that breaks exactly one rule,
     # expect-message-contains: text                part of the German or English sh:message
 
 The validation runs the way the build runs it: pyshacl, inference "none", warnings not allowed,
-ontology/*.ttl as the ontology graph when it exists.
+ontology/ikpe.ttl as the ontology graph when it exists.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 ROOT = Path(__file__).resolve().parent.parent
 SHAPES_DIR = ROOT / "shapes"
-ONTOLOGY_DIR = ROOT / "ontology"
+ONTOLOGY_FILE = ROOT / "ontology" / "ikpe.ttl"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -80,7 +80,7 @@ def load_shapes() -> Graph:
 
 
 def load_ontology() -> Graph | None:
-    files = sorted(ONTOLOGY_DIR.glob("*.ttl")) if ONTOLOGY_DIR.is_dir() else []
+    files = [ONTOLOGY_FILE] if ONTOLOGY_FILE.is_file() else []
     if not files:
         return None
     graph = Graph()

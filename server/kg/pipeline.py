@@ -74,8 +74,10 @@ def assemble(settings, language: str = "de", progress=lambda step: None) -> Outc
 
 def release_steps(settings) -> list:
     """Extra files each release carries, written before it goes live. One line per area."""
-    steps = []
-    return steps
+    from ..catalog import write_release_metadata
+    from ..search import write_search_index
+
+    return [write_release_metadata, write_search_index]
 
 
 def build(settings, language: str = "de", progress=lambda step: None) -> Outcome:

@@ -13,7 +13,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.config["SETTINGS"] = settings
     app.extensions["ikpe_store"] = open_store(settings)
 
-    from . import resources
+    from . import catalog, pictures, reconcile, resources, search, sparql
 
-    app.register_blueprint(resources.blueprint)
+    for area in (resources, sparql, catalog, search, reconcile, pictures):
+        app.register_blueprint(area.blueprint)
     return app
