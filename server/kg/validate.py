@@ -5,7 +5,6 @@ from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, Literal
-from rdflib.namespace import RDF
 
 from .mapping import SourceIndex
 from .namespaces import SH
@@ -45,7 +44,7 @@ def shacl_problems(data: Graph, shapes: Graph, ontology: Graph, index: SourceInd
     problems = ProblemList()
     if conforms:
         return problems
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    for result in report.objects(None, SH.result):  # top-level results only, not nested sh:detail
         focus = report.value(result, SH.focusNode)
         path = report.value(result, SH.resultPath)
         value = report.value(result, SH.value)
