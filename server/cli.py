@@ -103,5 +103,48 @@ def serve(settings, host, port):
     app.run(host=host, port=port, threaded=True)
 
 
+@main.command()
+@click.option("--keep", default=1, show_default=True, type=int,
+              help="Older release graphs to keep in the store beside the new one.")
+@click.pass_obj
+def publish(settings, keep):
+    """Upload the current validated release to the remote SPARQL store (IKPE_REMOTE_* settings)."""
+    from rich.progress import BarColumn, MofNCompleteColumn
+
+    from .store.publish import PublishError, Publisher
+
+    console = Console()
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console, disable=not console.is_terminal)
+    labels = {"check": "Checking the release", "upload": "Uploading triples", "verify": "Verifying the triple count",
+              "switch": "Switching the store to the new release", "cleanup": "Dropping old release graphs"}
+    state = {"task": None}
+
+    def report(event, total=None, advance=None):
+        if event == "uploaded":
+            progress.update(state["task"], advance=advance)
+            return
+        if state["task"] is not None:
+            task = progress.tasks[-1]
+            progress.update(state["task"], completed=task.total or 1, total=task.total or 1)
+        state["task"] = progress.add_task(labels.get(event, event), total=total)
+        if not console.is_terminal:
+            console.print(f"• {labels.get(event, event)} …" + (f" ({total} triples)" if total else ""))
+
+    try:
+        with progress:
+            outcome = Publisher(settings, report).publish(keep=keep)
+    except PublishError as error:
+        console.print(f"[red]Not published:[/] {error} The store keeps serving its previous release.")
+        sys.exit(1)
+    if outcome.already_current:
+        console.print(f"[green]Already published:[/] release {outcome.release} is current "
+                      f"({outcome.triples} triples in <{outcome.graph}>).")
+    else:
+        console.print(f"[green]Published[/] release {outcome.release}: {outcome.triples} triples in <{outcome.graph}>.")
+    for graph in outcome.dropped:
+        console.print(f"Dropped old release graph <{graph}>.")
+
+
 if __name__ == "__main__":
     main()

@@ -20,6 +20,8 @@ def _short_iri(text: str | None, id_base: str) -> str:
         return ""
     if text.startswith(id_base):
         return text[len(id_base):]
+    if "://" not in text:  # already a record id ("person/stefan-huber") or a source key
+        return text
     for cut in ("#", "/"):
         if cut in text:
             return text.rsplit(cut, 1)[-1]

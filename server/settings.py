@@ -59,16 +59,38 @@ class Settings:
     remote_update_url: str = setting("", "Remote store: SPARQL update endpoint URL (publishing only).")
     remote_user: str = setting("", "Remote store: user for writing (publishing only).")
     remote_password: str = setting("", "Remote store: password for writing (never logged).")
+    remote_graph_store_url: str = setting(
+        "", "Remote store: Graph Store HTTP Protocol endpoint for publishing (optional; else the update endpoint)."
+    )
+    remote_auth: str = setting("basic", "Remote store: HTTP authentication for writing, `basic` or `digest`.")
+    remote_connect_timeout: float = setting(3.0, "Remote store: seconds to wait for a connection.", float)
+    remote_read_timeout: float = setting(
+        20.0, "Remote store: seconds to wait for an answer to the app's own queries (pages answer 503 past it).", float
+    )
+    retry_after: int = setting(30, "Retry-After seconds sent with 503 answers when the store is down or slow.", int)
     sparql_timeout: float = setting(30.0, "SPARQL query time limit in seconds.", float)
     sparql_max_rows: int = setting(10000, "Maximum rows of a SPARQL result; a cut result says so.", int)
     sparql_max_query_length: int = setting(20000, "Maximum SPARQL query length in characters (414/413 past it).", int)
     sparql_federation_allow: tuple = setting(
         (), "Comma-separated SERVICE endpoints that queries may call (default: none).", _list
     )
+    sparql_workers: int = setting(
+        2, "SPARQL worker processes (queries run in parallel; one past its time limit is ended).", int
+    )
     cors_origins: str = setting("*", "Value of Access-Control-Allow-Origin on the API and RDF documents.")
     page_size: int = setting(50, "Items per page on index pages and in paged collections.", int)
     cache_max_age: int = setting(300, "Cache-Control max-age (seconds) for pages and documents.", int)
     default_language: str = setting("de", "Interface language when the request does not ask for one.")
+    shacl_engine: str = setting(
+        "turbo",
+        "Build: SHACL engine, `turbo` (pyshacl-turbo, a Rust engine with pySHACL's API; same results on the "
+        "shape tests) or `pyshacl` (the reference engine; very slow on large graphs).",
+    )
+    publisher_homepage: str = setting(
+        "https://www.ikpe-erfurt.de/",
+        "Catalog: homepage of the publishing institute (`foaf:homepage`, contact point `vcard:hasURL`).",
+    )
+    contact_email: str = setting("", "Catalog: contact e-mail address (`vcard:hasEmail`); empty = web address only.")
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))

@@ -17,10 +17,12 @@ from urllib.parse import urljoin
 
 from rdflib import Graph, URIRef
 
-from .namespaces import XSD
+from .namespaces import IKPE, SCHEMA, XSD
 from .problems import Location, ProblemList
 from .sources import read_source, source_files
 
+# properties the build derives, located at the source key they are derived from
+DERIVED_FROM = {str(IKPE.periodStart): str(SCHEMA.startDate), str(IKPE.periodEnd): str(SCHEMA.endDate)}
 PARTIAL_DATE = "ikpe:partialDate"  # context marker: the precision is read from the value
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 PRECISIONS = [
@@ -47,7 +49,10 @@ class SourceIndex:
     def locate(self, subject: str | None, predicate: str | None = None) -> Location | None:
         if subject is None:
             return None
-        return self.statements.get((subject, predicate)) or self.subjects.get(subject)
+        derived_from = DERIVED_FROM.get(predicate or "")
+        return (self.statements.get((subject, predicate))
+                or (derived_from and self.statements.get((subject, derived_from)))
+                or self.subjects.get(subject))
 
 
 def partial_date_type(value: str):
@@ -234,8 +239,23 @@ def check_references(graph: Graph, id_base: str, index: SourceIndex, problems: P
                          record=str(s), property=str(p), value=str(o), rule="reference-exists")
 
 
-def load_records(settings, problems: ProblemList, index: SourceIndex) -> tuple[Mapping, list]:
-    mapping = Mapping(settings.data_dir / "context.jsonld", settings.id_base)
+def _display(path: Path, data_dir: Path) -> str:
+    return path.relative_to(data_dir.parent).as_posix() if path.is_relative_to(data_dir.parent) else str(path)
+
+
+def load_records(settings, problems: ProblemList, index: SourceIndex) -> tuple[Mapping | None, list]:
+    context_path = settings.data_dir / "context.jsonld"
+    try:
+        mapping = Mapping(context_path, settings.id_base)
+    except json.JSONDecodeError as error:
+        problems.add(Location(_display(context_path, settings.data_dir), error.lineno, error.colno),
+                     f"The mapping file is not valid JSON: {error.msg}.", rule="context-syntax")
+        return None, []
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+        problems.add(Location(_display(context_path, settings.data_dir)),
+                     f"The mapping file cannot be used ({type(error).__name__}: {error}). It must be a "
+                     "JSON-LD document with an '@context' object.", rule="context-structure")
+        return None, []
     records = []
     for path in source_files(settings.data_dir):
         display = path.relative_to(settings.data_dir.parent).as_posix() \

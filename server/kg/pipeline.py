@@ -9,6 +9,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from .derive import derive
+from .geometry import geometry_graph
 from .mapping import SourceIndex, check_references, load_records
 from .problems import ProblemList
 from .release import build_lock, prune_releases, write_release
@@ -33,7 +34,7 @@ def source_digest(settings) -> str:
     digest = hashlib.sha256()
     for folder in (settings.data_dir, settings.ontology_dir, settings.shapes_dir):
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.suffix in {".yaml", ".jsonld", ".ttl", ".csv"}:
+            if path.is_file() and path.suffix in {".yaml", ".jsonld", ".ttl", ".csv", ".geojson"}:
                 digest.update(path.relative_to(folder.parent).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -50,6 +51,7 @@ def assemble(settings, language: str = "de", progress=lambda step: None) -> Outc
         return Outcome(problems, "reading")
     progress("mapping")
     graph = mapping.to_graph(records)
+    graph += geometry_graph(settings.data_dir, settings.id_base)
     check_references(graph, settings.id_base, index, problems)
     if problems:
         return Outcome(problems, "mapping")
@@ -62,7 +64,8 @@ def assemble(settings, language: str = "de", progress=lambda step: None) -> Outc
     progress("validating")
     started = time.perf_counter()
     shapes = load_turtle_dir(settings.shapes_dir)
-    problems = shacl_problems(graph, shapes, ontology, index, language)
+    problems = shacl_problems(graph, shapes, ontology, index, language,
+                              getattr(settings, "shacl_engine", "turbo"))
     timings["validation"] = time.perf_counter() - started
     if problems:
         return Outcome(problems, "validating", counts=counts, timings=timings)

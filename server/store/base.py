@@ -7,14 +7,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph
+from werkzeug.exceptions import ServiceUnavailable
 
 
-class StoreUnavailable(RuntimeError):
-    """No release is built yet, or the remote store cannot be reached."""
+class StoreUnavailable(ServiceUnavailable, RuntimeError):
+    """No release is built yet, or the remote store cannot be reached.
+
+    An HTTP 503 (werkzeug ``ServiceUnavailable``) with ``Retry-After``: a view that does not catch it
+    answers 503 with the message and ``Retry-After`` by itself, whichever blueprint raised it.
+    """
+
+    def __init__(self, message: str = "The data store is not available right now.", retry_after: int = 30):
+        super().__init__(description=message, retry_after=retry_after)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return self.description
 
 
-class QueryTimeout(RuntimeError):
-    """The query ran past its time limit and was stopped."""
+class QueryTimeout(ServiceUnavailable, RuntimeError):
+    """The query ran past its time limit and was stopped (uncaught, e.g. on a page: 503 + Retry-After)."""
+
+    def __init__(self, message: str = "The query ran past its time limit.", retry_after: int = 30):
+        super().__init__(description=message, retry_after=retry_after)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return self.description
 
 
 @dataclass(frozen=True)

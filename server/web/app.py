@@ -1,10 +1,16 @@
 """Application factory (``create_app``): settings, store, and one blueprint per area."""
 from __future__ import annotations
 
-from flask import Flask
+import re
+
+from flask import Flask, abort, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from ..settings import Settings, load_settings
 from ..store import open_store
+
+MAX_URL_LENGTH = 2048
+BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def create_app(settings: Settings | None = None, **overrides) -> Flask:
@@ -13,8 +19,56 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.config["SETTINGS"] = settings
     app.extensions["ikpe_store"] = open_store(settings)
 
+    from . import i18n
+
+    i18n.init_app(app)
+
     from . import catalog, pictures, reconcile, resources, search, sparql
 
     for area in (resources, sparql, catalog, search, reconcile, pictures):
         app.register_blueprint(area.blueprint)
+
+    app.before_request(refuse_malformed_urls)
+    app.after_request(security_headers)
+    app.register_error_handler(HTTPException, error_page)
     return app
+
+
+def refuse_malformed_urls():
+    """Malformed percent-encoding or bytes that are not UTF-8 → 400; absurdly long URLs → 414."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    if len(raw) > MAX_URL_LENGTH or len(request.full_path) > MAX_URL_LENGTH:
+        abort(414)
+    if BAD_PERCENT.search(raw.split("?", 1)[0]) or "\ufffd" in request.path:
+        abort(400)
+    if BAD_PERCENT.search(request.path):  # clients that hand the server an already-decoded path
+        abort(400)
+
+
+def security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
+
+
+ERROR_TEMPLATES = {404: "errors/404.html", 410: "errors/410.html"}
+
+
+def error_page(error: HTTPException):
+    """Error pages for people (HTML in the interface language) with the right status code.
+
+    Areas with an API (SPARQL, reconciliation) register their own handlers for their routes.
+    """
+    if error.code is None or error.code < 400:
+        return error
+    template = ERROR_TEMPLATES.get(error.code, "errors/error.html")
+    try:
+        body = render_template(template, error=error, breadcrumbs=None)
+    except Exception:  # never fail while reporting a failure
+        return error
+    response = error.get_response()
+    response.set_data(body)
+    response.mimetype = "text/html"
+    if error.code == 410:
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    return response

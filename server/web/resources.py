@@ -1,35 +1,393 @@
-"""Linked Data resources: /id/… answers 303 to /doc/…, which serves the description (minimal)."""
+"""Linked Data resources (W3C "Cool URIs for the Semantic Web", 303 pattern).
+
+    /id/<local>              the thing: 303 See Other → /doc/<local>   (301 if moved, 410 if withdrawn)
+    /doc/<local>             the document about it, negotiated on Accept (HTML, Turtle, JSON-LD, …)
+    /doc/<local>.<suffix>    one format explicitly (ttl, jsonld, rdf, nt, nq, trig, html); ?format= too
+    /def/<name>[.<suffix>]   the ontology (/def/ikpe, /def/ikpe/alignment) and shapes (/def/shapes)
+    /list/<type>             index of the things of one type, paged and sortable by label
+    /                        home page;  /sitemap.xml, /robots.txt
+"""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, url_for
+import re
+
+from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext, lazy_gettext as _l
 from rdflib import URIRef
+from rdflib.namespace import ORG, SKOS
+
+from ..kg.namespaces import IKPE
+from . import sitemap as sitemaps
+from .conneg import negotiate, offers
+from .describe import DATASET_PATH, Document, document, iri_ref
+from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type
+from .http_caching import cacheable
+from .i18n import current_language
+from .labels import pick_literal
+from .lifecycle import tombstone
+from .presentation import View
+from .schema_org import main_entity, script_json
+from .vocabulary import VocabularyView, document_graph, subproperties
 
 blueprint = Blueprint("resources", __name__)
+
+MAX_PATH = 512
+LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]*(?:[./][A-Za-z0-9][A-Za-z0-9_~-]*)*$")
+SUFFIX = re.compile(r"^(?P<local>.+?)\.(?P<suffix>[A-Za-z0-9-]{1,10})$")
+
+# Index pages: URL slug → class, in the order of the home page.
+INDEX_TYPES = {
+    "project": IKPE.Project, "programme": IKPE.FundingProgramme, "organisation": IKPE.Organisation,
+    "unit": IKPE.OrganisationalUnit, "person": IKPE.Person, "gebietskoerperschaft": IKPE.Gebietskoerperschaft,
+    "role": IKPE.Role, "funding": IKPE.Funding, "concept": SKOS.Concept, "scheme": SKOS.ConceptScheme,
+    "source": IKPE.SourceDocument, "reference": IKPE.ReferenceDataset, "event": ORG.ChangeEvent,
+}
+PLURALS = {
+    "project": _l("Projects"), "programme": _l("Funding programmes"), "organisation": _l("Organisations"),
+    "unit": _l("Organisational units"), "person": _l("People"), "gebietskoerperschaft": _l("Gebietskörperschaften"),
+    "role": _l("Roles and participations"), "funding": _l("Fundings"), "concept": _l("Concepts"),
+    "scheme": _l("Concept schemes"), "source": _l("Source documents"), "reference": _l("Reference datasets"),
+    "event": _l("Change events"),
+}
 
 
 def _store():
     return current_app.extensions["ikpe_store"]
 
 
-@blueprint.get("/")
-def home():
-    rows = _store().select(
-        "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type "
-        "FILTER(STRSTARTS(STR(?type), 'https://lod.ikpe-erfurt.de/def/ikpe#')) } GROUP BY ?type ORDER BY ?type")
-    items = "".join(f"<li>{r['type']}: {r['n']}</li>" for r in rows)
-    return f"<!doctype html><html lang='de'><title>IKPE</title><h1>IKPE Linked Open Data</h1><ul>{items}</ul></html>"
+@blueprint.app_context_processor
+def template_globals():
+    from .presentation import NS
+
+    return {"ns": NS}
 
 
-@blueprint.get("/id/<path:local>")
-def thing(local):
-    return redirect(url_for("resources.document", local=local), code=303)
+@blueprint.app_template_filter("local_link")
+def local_link(iri) -> str:
+    from .links import href
+
+    return href(str(iri)) or ""
 
 
-@blueprint.get("/doc/<path:local>")
-def document(local):
-    settings = current_app.config["SETTINGS"]
-    iri = URIRef(settings.id_base + local)
-    graph = _store().construct(f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}")
-    if not len(graph):
+def _gone(iri: str):
+    """410 Gone with what the tombstone says (label, date, history note)."""
+    from rdflib.namespace import SKOS as _SKOS
+
+    from .dates import format_partial_date
+    from .describe import describe
+
+    lang = current_language()
+    graph = describe(_store(), iri)
+    view = View(graph, iri, lang)
+    withdrawn = next(iter(graph.objects(URIRef(iri), IKPE.withdrawnOn)), None)
+    html = render_template("errors/410.html", breadcrumbs=None, tomb_label=view.title,
+                           withdrawn=format_partial_date(withdrawn, lang) if withdrawn is not None else None,
+                           history=view.text(_SKOS.historyNote))
+    response = Response(html, status=410, mimetype="text/html")
+    response.vary.add("Accept-Language")
+    response.cache_control.public = True
+    response.cache_control.max_age = _settings().cache_max_age
+    return response
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def _check_local(local: str) -> None:
+    """Refuse what cannot name a resource: traversal (400), overlong (414), odd characters (404)."""
+    if len(local) > MAX_PATH:
+        abort(414)
+    if any(segment in ("..", ".") for segment in local.split("/")) or "\\" in local or "\x00" in local:
+        abort(400)
+    if not LOCAL_NAME.match(local):
         abort(404)
-    return Response(graph.serialize(format="turtle"), mimetype="text/turtle")
+
+
+# -- things -----------------------------------------------------------------------------------------
+
+@blueprint.route("/id/<path:local>", methods=["GET", "HEAD"])
+def thing(local):
+    _check_local(local)
+    settings = _settings()
+    iri = settings.id_base + local
+    gone = tombstone(_store(), iri)
+    if gone is not None and not gone.gone:
+        from .links import local_path
+
+        return redirect(local_path(gone.moved_to) or gone.moved_to, code=301)
+    if gone is not None:
+        return _gone(iri)
+    if not _store().ask(f"ASK {{ {iri_ref(iri)} ?p ?o }}"):
+        abort(404)
+    response = redirect(url_for("resources.document", local=local), code=303)
+    response.headers["Link"] = f'<{url_for("resources.document", local=local)}>; rel="describedby"'
+    response.cache_control.public = True
+    response.cache_control.max_age = settings.cache_max_age
+    return response
+
+
+def _split_format(local: str, exists) -> tuple[str, str | None]:
+    """``project/thilik.ttl`` → (``project/thilik``, ``ttl``) unless a resource has the dotted name."""
+    match = SUFFIX.match(local)
+    if not match or exists(local):
+        return local, None
+    suffix = match["suffix"].lower()
+    if suffix != "html" and suffix not in FORMATS:
+        abort(404, description=gettext("Unknown format “.%(suffix)s”. Available: %(formats)s.", suffix=suffix,
+                                       formats=", ".join(["html"] + list(FORMATS))))
+    return match["local"], suffix
+
+
+def _chosen_media_type(suffix: str | None) -> str:
+    if suffix is None and request.args.get("format"):
+        suffix = request.args["format"].lower()
+        if suffix != "html" and suffix not in FORMATS:
+            abort(400, description=gettext("Unknown format “%(suffix)s”. Available: %(formats)s.", suffix=suffix,
+                                           formats=", ".join(["html"] + list(FORMATS))))
+    if suffix is not None:
+        return HTML_MEDIA_TYPE if suffix == "html" else FORMATS[suffix].media_type
+    chosen = negotiate(request.headers.get("Accept"), offers())
+    if chosen is None:
+        raise NotAcceptable(offers())
+    return chosen
+
+
+class NotAcceptable(Exception):
+    def __init__(self, available):
+        self.available = available
+
+
+@blueprint.app_errorhandler(NotAcceptable)
+def not_acceptable(error):
+    base = request.path
+    lines = [gettext("None of the media types in your Accept header is available here. Available:"), ""]
+    lines += [f"{t}\t{base}.{_suffix_of(t)}" for t in error.available]
+    response = make_response("\n".join(lines) + "\n", 406)
+    response.mimetype = "text/plain"
+    response.headers["Link"] = _alternates(base, error.available)
+    response.vary.add("Accept")
+    return response
+
+
+def _suffix_of(media_type: str) -> str:
+    fmt = by_media_type(media_type)
+    return fmt.key if fmt else "html"
+
+
+def _alternates(base_path: str, media_types) -> str:
+    return ", ".join(f'<{base_path}.{_suffix_of(t)}>; rel="alternate"; type="{t}"' for t in media_types)
+
+
+def _format_links(base_path: str) -> list[dict]:
+    return [{"label": f.label, "href": f"{base_path}.{f.key}", "type": f.media_type} for f in FORMATS.values()]
+
+
+def _rdf_response(doc_graph, context, media_type: str) -> Response:
+    fmt = by_media_type(media_type)
+    body = fmt.write(doc_graph, context)
+    response = Response(body, status=200)
+    response.headers["Content-Type"] = fmt.content_type
+    return response
+
+
+def _negotiated(response: Response, release, media_type: str, negotiated: bool, base_path: str,
+                lang: str | None, extra_vary=()):
+    response.headers["Link"] = _alternates(base_path, offers())
+    if negotiated:
+        response.headers["Content-Location"] = f"{base_path}.{_suffix_of(media_type)}"
+    vary = (["Accept"] if negotiated else []) + list(extra_vary)
+    if media_type == HTML_MEDIA_TYPE:
+        vary.append("Accept-Language")
+    return cacheable(response, release, media_type, lang, request.query_string.decode("latin-1"), vary=vary)
+
+
+@blueprint.route("/doc/<path:local>", methods=["GET", "HEAD"], endpoint="document")
+def document_view(local):
+    _check_local(local)
+    store, settings = _store(), _settings()
+    local, suffix = _split_format(local, lambda name: store.ask(
+        f"ASK {{ {iri_ref(settings.id_base + name)} ?p ?o }}"))
+    iri = settings.id_base + local
+    gone = tombstone(store, iri)
+    if gone is not None:
+        if gone.gone:
+            return _gone(iri)
+        from .links import local_path
+
+        target = (local_path(gone.moved_to) or gone.moved_to).replace("/id/", "/doc/", 1)
+        return redirect(target + (f".{suffix}" if suffix else ""), code=301)
+    media_type = _chosen_media_type(suffix)
+    negotiated = suffix is None and not request.args.get("format")
+    release = store.release()
+    base_path = "/doc/" + local
+    doc = document(store, settings, iri, base_path, release)
+    if doc is None:
+        abort(404)
+    if media_type != HTML_MEDIA_TYPE:
+        response = _rdf_response(doc.graph, doc, media_type)
+        return _negotiated(response, release, media_type, negotiated, base_path, None)
+    lang = current_language()
+    page = request.args.get("page", "1")
+    view = View(doc.graph, iri, lang, page=int(page) if page.isdigit() else 1, page_size=settings.page_size,
+                subproperties=subproperties(settings), skip_subjects=[doc.document_iri])
+    template = f"resource_{view.kind}.html"
+    html = render_template(
+        template, view=view, iri=iri, formats=_format_links(base_path), base_path=base_path,
+        breadcrumbs=_breadcrumbs(view), jsonld=script_json(main_entity(doc.graph, iri, lang,
+                                                                          settings.public_base + base_path)))
+    response = Response(html, mimetype="text/html")
+    return _negotiated(response, release, media_type, negotiated, base_path, lang)
+
+
+def _breadcrumbs(view: View) -> list[tuple[str, str | None]]:
+    crumbs = [(gettext("Home"), "/")]
+    for slug, cls in INDEX_TYPES.items():
+        if cls in set(view.types()):
+            crumbs.append((str(PLURALS[slug]), url_for("resources.type_index", slug=slug)))
+            break
+    crumbs.append((view.title, None))
+    return crumbs
+
+
+# -- home and index pages ---------------------------------------------------------------------------
+
+def _counts(store) -> dict[str, int]:
+    values = " ".join(iri_ref(str(c)) for c in INDEX_TYPES.values())
+    rows = store.select(
+        f"SELECT ?type (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?type {{ {values} }} ?s a ?type "
+        f"FILTER NOT EXISTS {{ ?s a {iri_ref(str(IKPE.Tombstone))} }} }} GROUP BY ?type")
+    by_class = {str(r["type"]): int(r["n"]) for r in rows}
+    return {slug: by_class.get(str(cls), 0) for slug, cls in INDEX_TYPES.items()}
+
+
+@blueprint.route("/", methods=["GET", "HEAD"])
+def home():
+    store = _store()
+    release = store.release()
+    counts = _counts(store)
+    types = [{"slug": s, "label": str(PLURALS[s]), "count": n, "href": url_for("resources.type_index", slug=s)}
+             for s, n in counts.items() if n]
+    html = render_template("home.html", types=types, release=release, triples=release.manifest.get("triples"),
+                           breadcrumbs=None)
+    return cacheable(Response(html, mimetype="text/html"), release, current_language(), vary=["Accept-Language"])
+
+
+@blueprint.route("/list/<slug>", methods=["GET", "HEAD"])
+def type_index(slug):
+    if slug not in INDEX_TYPES:
+        abort(404)
+    store, settings = _store(), _settings()
+    release = store.release()
+    lang = current_language()
+    cls = INDEX_TYPES[slug]
+    rows = store.select(
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        f"SELECT ?s ?label WHERE {{ ?s a {iri_ref(str(cls))} "
+        f"FILTER NOT EXISTS {{ ?s a {iri_ref(str(IKPE.Tombstone))} }} OPTIONAL {{ ?s rdfs:label ?label }} }}")
+    labels: dict = {}
+    for row in rows:
+        labels.setdefault(row["s"], [])
+        if "label" in row:
+            labels[row["s"]].append(row["label"])
+    from .labels import local_name
+    from .links import href
+
+    items = []
+    for subject, literals in labels.items():
+        chosen = pick_literal(literals, lang)
+        items.append({"label": str(chosen) if chosen is not None else local_name(subject),
+                      "lang": chosen.language if chosen is not None else None, "href": href(subject)})
+    order = request.args.get("order", "asc")
+    if order not in ("asc", "desc") or request.args.get("sort", "label") != "label":
+        abort(400, description=gettext("Sort by “label”, order “asc” or “desc”."))
+    items.sort(key=lambda i: i["label"].casefold(), reverse=order == "desc")
+    size = settings.page_size
+    pages = max(1, (len(items) + size - 1) // size)
+    page_arg = request.args.get("page", "1")
+    if not page_arg.isdigit() or not 1 <= int(page_arg) <= pages:
+        abort(404)
+    page = int(page_arg)
+    html = render_template("type_index.html", slug=slug, title=str(PLURALS[slug]),
+                           items=items[(page - 1) * size: page * size], total=len(items), page=page, pages=pages,
+                           order=order, class_iri=str(cls),
+                           breadcrumbs=[(gettext("Home"), "/"), (str(PLURALS[slug]), None)])
+    return cacheable(Response(html, mimetype="text/html"), release, lang, vary=["Accept-Language"])
+
+
+# -- the /def/ namespace ----------------------------------------------------------------------------
+
+@blueprint.route("/def/<path:name>", methods=["GET", "HEAD"])
+def vocabulary(name):
+    _check_local(name)
+    settings = _settings()
+    graph = document_graph(settings, f"{settings.public_base}/def/{name}")
+    suffix = None
+    if graph is None:
+        match = SUFFIX.match(name)
+        if not match:
+            abort(404)
+        name, suffix = match["local"], match["suffix"].lower()
+        graph = document_graph(settings, f"{settings.public_base}/def/{name}")
+        if graph is None:
+            abort(404)
+        if suffix != "html" and suffix not in FORMATS:
+            abort(404, description=gettext("Unknown format “.%(suffix)s”.", suffix=suffix))
+    media_type = _chosen_media_type(suffix)
+    negotiated = suffix is None and not request.args.get("format")
+    release = _store().release()
+    base_path = f"/def/{name}"
+    iri = f"{settings.public_base}/def/{name}"
+    if media_type != HTML_MEDIA_TYPE:
+        response = _rdf_response(graph, Document(URIRef(iri), iri, graph), media_type)
+        return _negotiated(response, release, media_type, negotiated, base_path, None)
+    lang = current_language()
+    view = VocabularyView(graph, iri, lang, settings.public_base)
+    template = "shapes.html" if name == "shapes" else "ontology.html"
+    html = render_template(template, vocab=view, iri=iri, formats=_format_links(base_path),
+                           breadcrumbs=[(gettext("Home"), "/"), (view.title, None)])
+    return _negotiated(Response(html, mimetype="text/html"), release, media_type, negotiated, base_path, lang)
+
+
+# -- crawlers ---------------------------------------------------------------------------------------
+
+@blueprint.route("/sitemap.xml", methods=["GET", "HEAD"])
+def sitemap():
+    store, settings = _store(), _settings()
+    release = store.release()
+    urls = sitemaps.page_urls(store, settings, INDEX_TYPES)
+    lastmod = release.created[:10] if release.created else None
+    pages = (len(urls) + sitemaps.SITEMAP_LIMIT - 1) // sitemaps.SITEMAP_LIMIT
+    page = request.args.get("page")
+    if page is None and pages > 1:
+        body = sitemaps.sitemap_index(settings.public_base, pages, lastmod)
+    else:
+        number = int(page) if page and page.isdigit() else 1
+        if not 1 <= number <= max(pages, 1):
+            abort(404)
+        chunk = urls[(number - 1) * sitemaps.SITEMAP_LIMIT: number * sitemaps.SITEMAP_LIMIT]
+        body = sitemaps.urlset(chunk, lastmod)
+    return cacheable(Response(body, mimetype="application/xml"), release)
+
+
+@blueprint.route("/robots.txt", methods=["GET", "HEAD"])
+def robots():
+    return Response(sitemaps.robots(_settings().public_base), mimetype="text/plain")
+
+
+@blueprint.after_request
+def cors_and_security(response):
+    """CORS on every RDF document and page of this blueprint; strict CSP on our HTML."""
+    settings = _settings()
+    response.headers.setdefault("Access-Control-Allow-Origin", settings.cors_origins)
+    response.headers.setdefault("Access-Control-Expose-Headers", "Link, ETag, Last-Modified, Content-Location")
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'self'")
+    return response
+
+
+__all__ = ["blueprint", "INDEX_TYPES", "DATASET_PATH"]

@@ -1,4 +1,195 @@
-"""Blueprint stub for the 'sparql' area (filled in by its issue)."""
-from flask import Blueprint
+"""The SPARQL endpoint ``/sparql``: SPARQL 1.1 Protocol for programs, the service description for RDF
+clients, the query UI (YASGUI, served from our host) for people. The work is done in
+:mod:`server.sparql`; this module is the HTTP glue: methods, CORS, status codes, plain-text errors.
+"""
+from __future__ import annotations
+
+import threading
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from ..kg.namespaces import PREFIXES
+from ..sparql import examples, results
+from ..sparql.engine import EngineBusy, QueryEngine, QueryTimedOut, WorkerLost
+from ..sparql.execute import Config, Job
+from ..sparql.protocol import ProtocolError, negotiate, read_request
+from ..sparql.service_description import describe, graph_name
+from ..store import StoreUnavailable
 
 blueprint = Blueprint("sparql", __name__)
+
+ALLOWED = "GET, HEAD, POST, OPTIONS"
+EXPOSED = "Content-Type, X-SPARQL-Truncated, X-SPARQL-Max-Rows, Warning, Retry-After"
+_engine_lock = threading.Lock()
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+def plain(status: int, message: str, headers: dict | None = None) -> Response:
+    """Errors as text/plain with the message: readable by people and by every SPARQL client."""
+    return Response(message.rstrip("\n") + "\n", status=status, headers=headers or {},
+                    content_type="text/plain; charset=utf-8")
+
+
+# -- CORS (Fetch standard): simple requests, and the preflight of POST with a SPARQL body -----------
+@blueprint.after_request
+def cors(response: Response) -> Response:
+    allowed = _settings().cors_origins.strip()
+    origin = request.headers.get("Origin")
+    if allowed == "*":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin and origin in {o.strip() for o in allowed.replace(",", " ").split()}:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    if "Access-Control-Allow-Origin" in response.headers:
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Errors raised by the framework on /sparql (e.g. the app's URL checks) as plain text, no HTML."""
+    response = plain(error.code or 400, f"{error.code} {error.name}: {error.description}")
+    if error.code == 405:
+        response.headers["Allow"] = ALLOWED
+    return response
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])
+def endpoint():
+    if request.method == "OPTIONS":
+        return preflight()
+    if request.method not in ("GET", "HEAD", "POST"):
+        return plain(405, f"Method {request.method} not allowed: query with GET or POST "
+                          "(SPARQL 1.1 Protocol); this endpoint is read-only.", {"Allow": ALLOWED})
+    settings = _settings()
+    try:
+        query_request = read_request(request, settings.sparql_max_query_length)
+        choice = negotiate(request.headers.get("Accept"), query_request.formats)
+    except ProtocolError as error:
+        return plain(error.status, error.message, error.headers)
+
+    if query_request.query is None:
+        if request.method == "POST":
+            return plain(400, "Missing query: send the `query` parameter (SPARQL 1.1 Protocol §2.1).")
+        if choice.html:
+            return query_ui()
+        if query_request.default_graphs or query_request.named_graphs or choice.graph is None:
+            return plain(400, "Missing query: send the `query` parameter (SPARQL 1.1 Protocol §2.1). "
+                              "Without a query, this URL answers the service description (in an RDF format).")
+        return service_description(choice.graph)
+    if choice.html and request.method == "GET" and not query_request.formats:
+        return query_ui(query_request.query)  # a browser following a query link: show it in the UI
+    return run_query(query_request, choice)
+
+
+def preflight() -> Response:
+    response = Response(status=204)
+    response.headers["Allow"] = ALLOWED
+    if "Access-Control-Request-Method" in request.headers:
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = \
+            request.headers.get("Access-Control-Request-Headers", "Accept, Content-Type")
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+# -- queries ---------------------------------------------------------------------------------------
+def engine() -> QueryEngine:
+    app = current_app._get_current_object()
+    engine = app.extensions.get("ikpe_sparql_engine")
+    if engine is None:
+        with _engine_lock:
+            engine = app.extensions.get("ikpe_sparql_engine")
+            if engine is None:
+                settings = _settings()
+                release = app.extensions["ikpe_store"].release()
+                config = Config(graph_name=graph_name(settings.public_base), in_memory=settings.store_in_memory,
+                                max_rows=settings.sparql_max_rows,
+                                federation_allow=tuple(settings.sparql_federation_allow),
+                                prefixes={k: str(v) for k, v in PREFIXES.items()})
+                engine = QueryEngine(config, str(release.path), workers=settings.sparql_workers,
+                                     isolate=not settings.sparql_federation_allow)
+                app.extensions["ikpe_sparql_engine"] = engine
+    return engine
+
+
+def run_query(query_request, choice) -> Response:
+    settings = _settings()
+    store = current_app.extensions["ikpe_store"]
+    try:
+        release = store.release()
+        if release.path is None:
+            return plain(501, "The SPARQL endpoint answers from the embedded store only; "
+                              "this server reads a remote store.")
+        job = Job(query_request.query, str(release.path), choice.results, choice.graph,
+                  query_request.default_graphs or None, query_request.named_graphs or None)
+        answer = engine().run(job, settings.sparql_timeout)
+    except StoreUnavailable as error:
+        return plain(503, f"No data to query: {error}", {"Retry-After": str(settings.retry_after)})
+    except QueryTimedOut:
+        return plain(503, f"Query stopped: it ran longer than the time limit of {settings.sparql_timeout:g} s "
+                          "(setting IKPE_SPARQL_TIMEOUT). Narrow it down (more specific patterns, LIMIT) "
+                          "or use the dumps for whole-graph work.")
+    except EngineBusy:
+        return plain(503, f"All query workers stayed busy for {settings.sparql_timeout:g} s; try again later.",
+                     {"Retry-After": str(settings.retry_after)})
+    except WorkerLost:
+        return plain(503, "The query engine ended while answering (e.g. out of memory); the query was not "
+                          "completed. Narrow it down.")
+    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
+    response.headers.update(answer.headers)
+    response.headers["Cache-Control"] = "no-store" if answer.status != 200 else \
+        f"public, max-age={settings.cache_max_age}"
+    return response
+
+
+# -- service description and query UI ----------------------------------------------------------------
+def service_description(fmt: str) -> Response:
+    store = current_app.extensions["ikpe_store"]
+    try:
+        manifest = store.release().manifest
+    except StoreUnavailable:
+        manifest = {}
+    graph = describe(_settings(), manifest)
+    rdflib_format = {"turtle": "turtle", "jsonld": "json-ld", "rdfxml": "xml", "ntriples": "nt"}[fmt]
+    body = graph.serialize(format=rdflib_format, encoding="utf-8")
+    return Response(body, content_type=results.BY_NAME[fmt].content_type)
+
+
+UI_PREFIXES = ("ikpe", "schema", "dcterms", "rdfs", "rdf", "skos", "org", "rov", "foaf", "prov", "dcat",
+               "xsd", "owl", "geo", "void", "wd")
+
+
+def _warm_up(app) -> None:
+    with app.app_context():
+        try:
+            engine()
+        except Exception:  # noqa: BLE001 — the first query will report it
+            pass
+
+
+def query_ui(query: str | None = None) -> Response:
+    from .i18n import current_language
+
+    app = current_app._get_current_object()
+    if "ikpe_sparql_engine" not in app.extensions:  # a person is about to query: start the workers now
+        threading.Thread(target=_warm_up, args=(app,), daemon=True).start()
+
+    lang = current_language()
+    items = examples.load()
+    for item in items:
+        item["title"] = item["titles"].get(lang) or item["titles"].get("de") or item["id"]
+    prefixes = {p: str(PREFIXES[p]) for p in UI_PREFIXES if p in PREFIXES}
+    prefixes["sd"] = "http://www.w3.org/ns/sparql-service-description#"
+    initial = query or (items[0]["query"] if items else
+                        "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10")
+    html = render_template(
+        "sparql.html", lang=lang, examples=items, prefixes=prefixes, initial_query=initial,
+        endpoint=url_for("sparql.endpoint"), settings=_settings(),
+        breadcrumbs=None)
+    return Response(html, content_type="text/html; charset=utf-8")

@@ -1,0 +1,254 @@
+"""The pictures' data, read from the store with the example queries in ``queries/pictures-*.rq``.
+
+The same query text is offered in the query UI, so what a picture shows can be checked there. The
+queries are written against the public base ``https://lod.ikpe-erfurt.de``; when the setting differs
+the base is replaced, and the example ``VALUES`` line is replaced by the thing asked about.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rdflib import Literal, URIRef
+
+from ..kg.derive import period_bounds
+from ..kg.geometry import geometry_graph, parse_wkt
+from ..kg.namespaces import IKPE, XSD
+from ..settings import PROJECT_ROOT
+
+QUERY_DIR = PROJECT_ROOT / "queries"
+EXAMPLE_BASE = "https://lod.ikpe-erfurt.de/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+@lru_cache(maxsize=None)
+def query_text(name: str) -> str:
+    return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def query(name: str, public_base: str, values: dict[str, str] | None = None) -> str:
+    text = query_text(name)
+    base = public_base.rstrip("/") + "/"
+    if base != EXAMPLE_BASE:
+        text = text.replace(EXAMPLE_BASE + "id/", base + "id/")
+    for variable, iri in (values or {}).items():
+        text, count = re.subn(r"VALUES \?" + variable + r" \{[^}]*\}", f"VALUES ?{variable} {{ <{iri}> }}", text)
+        if not count:
+            raise ValueError(f"query {name} has no VALUES line for ?{variable}")
+    return text
+
+
+def pick_label(labels: dict[str, str], lang: str, fallback: str) -> str:
+    return labels.get(lang) or labels.get("de") or labels.get("") or next(iter(labels.values()), fallback)
+
+
+def labels_of(store, iris) -> dict[str, dict[str, str]]:
+    """IRI → {language: rdfs:label} for all the given IRIs (one query)."""
+    iris = sorted({str(i) for i in iris if i})
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in iris)
+    rows = store.select(f"SELECT ?s ?label WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS_LABEL}> ?label }}")
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        label = row["label"]
+        out.setdefault(str(row["s"]), {}).setdefault(getattr(label, "language", None) or "", str(label))
+    return out
+
+
+def _date(term) -> dt.date | None:
+    if term is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(term)[:10])
+    except ValueError:
+        return None
+
+
+# -- areas ----------------------------------------------------------------------------------------
+@dataclass
+class Area:
+    iri: str
+    kind: str  # Land | Landkreis | KreisfreieStadt | GrosseKreisstadt
+    polygons: list
+    labels: dict = field(default_factory=dict)
+    valid_from: dt.date | None = None
+    valid_through: dt.date | None = None
+    container: str | None = None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and \
+            (self.valid_through is None or day <= self.valid_through)
+
+    def label(self, lang: str) -> str:
+        return pick_label(self.labels, lang, self.iri.rsplit("/", 1)[-1])
+
+
+def areas(store, settings) -> dict[str, Area]:
+    """Every Gebietskörperschaft with a boundary, read from the store (GeoSPARQL).
+
+    When the release carries no geometry yet (older releases), the boundaries are read from
+    ``data/geo`` with the same code the build uses, and joined to the store's Gebietskörperschaften.
+    """
+    rows = store.select(query("pictures-01-map-areas", settings.public_base))
+    found: dict[str, Area] = {}
+    for row in rows:
+        iri = str(row["area"])
+        found[iri] = Area(iri, str(row["kind"]).rsplit("#", 1)[-1], parse_wkt(row["wkt"]),
+                          valid_from=_date(row.get("validFrom")), valid_through=_date(row.get("validThrough")),
+                          container=str(row["container"]) if row.get("container") else None)
+    if not found:
+        found = _areas_from_files(store, settings)
+    for iri, labels in labels_of(store, found).items():
+        found[iri].labels = labels
+    return found
+
+
+def _areas_from_files(store, settings) -> dict[str, Area]:
+    graph = geometry_graph(settings.data_dir, settings.id_base)
+    geo = "http://www.opengis.net/ont/geosparql#"
+    wkt_of = {str(s): str(graph.value(o, URIRef(geo + "asWKT")))
+              for s, o in graph.subject_objects(URIRef(geo + "hasGeometry"))}
+    if not wkt_of:
+        return {}
+    values = " ".join(f"<{iri}>" for iri in wkt_of)
+    rows = store.select(f"""
+        PREFIX ikpe: <{IKPE}> PREFIX schema: <https://schema.org/>
+        SELECT ?area ?kind ?validFrom ?validThrough ?container WHERE {{
+          VALUES ?area {{ {values} }}
+          VALUES ?kind {{ ikpe:Land ikpe:Landkreis ikpe:KreisfreieStadt ikpe:GrosseKreisstadt }}
+          ?area a ?kind .
+          OPTIONAL {{ ?area schema:validFrom ?validFrom }} OPTIONAL {{ ?area schema:validThrough ?validThrough }}
+          OPTIONAL {{ ?area schema:containedInPlace ?container }}
+        }}""")
+    return {str(row["area"]): Area(str(row["area"]), str(row["kind"]).rsplit("#", 1)[-1],
+                                   parse_wkt(wkt_of[str(row["area"])]),
+                                   valid_from=_date(row.get("validFrom")),
+                                   valid_through=_date(row.get("validThrough")),
+                                   container=str(row["container"]) if row.get("container") else None)
+            for row in rows}
+
+
+def participants(store, settings, project: str) -> list[dict]:
+    """The Gebietskörperschaften taking part in ``project`` (the highlighted set of its map)."""
+    rows = store.select(query("pictures-02-project-participants", settings.public_base, {"project": project}))
+    return [{"area": str(r["area"]), "as_of": r.get("asOf")} for r in rows]
+
+
+def projects_per_area(store, settings) -> dict[str, int]:
+    rows = store.select(query("pictures-03-projects-per-district", settings.public_base))
+    return {str(r["area"]): int(r["projects"]) for r in rows}
+
+
+# -- timeline -------------------------------------------------------------------------------------
+PRECISION = {str(XSD.gYear): "year", str(XSD.gYearMonth): "month", str(XSD.date): "day"}
+
+
+@dataclass
+class Span:
+    """A runtime at its precision: the partial dates as written and the days they cover."""
+
+    start: Literal | None
+    end: Literal | None
+
+    @property
+    def start_precision(self) -> str | None:
+        return PRECISION.get(str(self.start.datatype)) if self.start is not None else None
+
+    @property
+    def end_precision(self) -> str | None:
+        return PRECISION.get(str(self.end.datatype)) if self.end is not None else None
+
+    @property
+    def first_day(self) -> dt.date | None:
+        bounds = period_bounds(self.start) if self.start is not None else None
+        return bounds[0] if bounds else None
+
+    @property
+    def last_day(self) -> dt.date | None:
+        bounds = period_bounds(self.end) if self.end is not None else None
+        return bounds[1] if bounds else None
+
+
+@dataclass
+class TimelineRole:
+    iri: str
+    kind: str
+    project: str
+    holder: str
+    span: Span
+    acting_through: str | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return self.span.start is not None or self.span.end is not None
+
+
+@dataclass
+class TimelineProject:
+    iri: str
+    labels: dict
+    short_name: str | None
+    span: Span
+    roles: list = field(default_factory=list)
+
+
+def timeline(store, settings) -> tuple[list[TimelineProject], dict[str, dict]]:
+    """All projects with their roles, plus the labels of everything named (projects, holders)."""
+    projects: dict[str, TimelineProject] = {}
+    for row in store.select(query("pictures-04-timeline-projects", settings.public_base)):
+        iri = str(row["project"])
+        if iri not in projects:
+            projects[iri] = TimelineProject(iri, {}, str(row["shortName"]) if row.get("shortName") else None,
+                                            Span(row.get("start"), row.get("end")))
+    for row in store.select(query("pictures-05-timeline-roles", settings.public_base)):
+        project = projects.get(str(row["project"]))
+        if project is not None:
+            project.roles.append(TimelineRole(str(row["role"]), str(row["kind"]).rsplit("#", 1)[-1], project.iri,
+                                              str(row["holder"]), Span(row.get("start"), row.get("end")),
+                                              str(row["actingThrough"]) if row.get("actingThrough") else None))
+    names = labels_of(store, list(projects) + [r.holder for p in projects.values() for r in p.roles]
+                      + [r.acting_through for p in projects.values() for r in p.roles])
+    for iri, project in projects.items():
+        project.labels = names.get(iri, {})
+    ordered = sorted(projects.values(), key=lambda p: (p.span.first_day or dt.date.max, p.iri))
+    return ordered, names
+
+
+def funders_of(store, settings) -> dict[str, set[str]]:
+    """Funded item → its funders (organisation timelines show funded projects too)."""
+    out: dict[str, set[str]] = {}
+    for row in store.select(query("pictures-08-overview-funding", settings.public_base)):
+        out.setdefault(str(row["item"]), set()).add(str(row["funder"]))
+    return out
+
+
+def participations_of(store, settings) -> dict[str, set[str]]:
+    """Project → participating Gebietskörperschaften (for a Gebietskörperschaft's timeline)."""
+    rows = store.select(f"""PREFIX ikpe: <{IKPE}>
+        SELECT ?project ?area WHERE {{ ?p a ikpe:Participation ; ikpe:roleIn ?project ; ikpe:roleHolder ?area }}""")
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        out.setdefault(str(row["project"]), set()).add(str(row["area"]))
+    return out
+
+
+# -- overview -------------------------------------------------------------------------------------
+def overview(store, settings) -> dict:
+    counts = store.select(query("pictures-06-overview-counts", settings.public_base))
+    per_project = store.select(query("pictures-07-overview-participants", settings.public_base))
+    funding = store.select(query("pictures-08-overview-funding", settings.public_base))
+    programmes = store.select(query("pictures-09-overview-programmes", settings.public_base))
+    iris = [r["type"] for r in counts] + [r["project"] for r in per_project] + \
+        [r.get(k) for r in funding for k in ("funder", "item", "programme")] + [r["programme"] for r in programmes]
+    return {
+        "labels": labels_of(store, iris),
+        "counts": [{"type": str(r["type"]), "count": int(r["count"])} for r in counts],
+        "per_project": [{"project": str(r["project"]), "gebietskoerperschaften": int(r["gebietskoerperschaften"]),
+                         "partners": int(r["partners"]), "people": int(r["people"])} for r in per_project],
+        "funding": [{"funding": str(r["funding"]), "funder": str(r["funder"]), "item": str(r["item"]),
+                     "programme": str(r["programme"]) if r.get("programme") else None} for r in funding],
+        "programmes": [{"programme": str(r["programme"]), "projects": int(r["projects"])} for r in programmes],
+    }

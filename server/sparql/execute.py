@@ -1,0 +1,132 @@
+"""What a worker process does with one query: screen it (:mod:`.guard`), evaluate it with pyoxigraph
+on the dataset the request or the query names, cut it at the row limit, serialize it (:mod:`.results`).
+
+Runs inside a worker (:mod:`.engine`); returns an :class:`Answer` for every input, never raises.
+
+The RDF dataset (SPARQL 1.1 Query §13, Protocol §2.1.4): the published data is one graph, named
+``<public base>/sparql#graph``. Without FROM/FROM NAMED and without ``default-graph-uri``/
+``named-graph-uri`` the dataset is that graph as the default graph and as the one named graph.
+A dataset given in the protocol takes precedence over one in the query. Any other graph IRI names a
+graph that is not in the store, i.e. an empty graph: it is never dereferenced.
+"""
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import results
+from .guard import Refused, refusal_for_engine_error, screen
+
+
+@dataclass
+class Job:
+    query: str
+    release: str                             # release folder: a request is answered from one release
+    results_format: str | None               # chosen for SELECT/ASK, None if the client accepts none
+    graph_format: str | None                 # chosen for CONSTRUCT/DESCRIBE
+    default_graphs: list[str] | None = None  # default-graph-uri (None: not given)
+    named_graphs: list[str] | None = None    # named-graph-uri
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    content_type: str = "text/plain; charset=utf-8"
+    headers: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    graph_name: str
+    in_memory: bool
+    max_rows: int
+    federation_allow: tuple = ()
+    prefixes: dict = field(default_factory=dict)
+
+
+class Dataset:
+    """The store of one release, and where in it the published graph lives."""
+
+    def __init__(self, folder: Path, config: Config):
+        self.graph = ox.NamedNode(config.graph_name)
+        if config.in_memory:
+            self.store = ox.Store()
+            with gzip.open(folder / "dumps" / "ikpe.nt.gz", "rb") as handle:
+                self.store.bulk_load(handle, ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
+            self.data, self.named = self.graph, [self.graph]
+        else:  # the on-disk store of the build keeps the data in its default graph
+            self.store = ox.Store.read_only(str(folder / "store"))
+            self.data, self.named = ox.DefaultGraph(), []
+
+    def graphs(self, iris: list[str], default: bool) -> list:
+        nodes = []
+        for iri in iris:
+            if iri == self.graph.value:
+                nodes.append(self.data if default else self.graph)
+            else:
+                nodes.append(ox.NamedNode(iri))  # not in the store: an empty graph
+        return [n for n in nodes if default or isinstance(n, ox.NamedNode)]
+
+    def arguments(self, job: Job, from_default: list[str], from_named: list[str]) -> dict:
+        if job.default_graphs or job.named_graphs:         # protocol dataset takes precedence
+            default, named = job.default_graphs or [], job.named_graphs or []
+        elif from_default or from_named:                    # FROM / FROM NAMED in the query
+            default, named = from_default, from_named
+        else:
+            return {"default_graph": self.data, "named_graphs": self.named}
+        return {"default_graph": self.graphs(default, True), "named_graphs": self.graphs(named, False)}
+
+
+def _refusal(status: int, message: str) -> Answer:
+    return Answer(status, (message + "\n").encode())
+
+
+def run(job: Job, dataset: Dataset, config: Config) -> Answer:
+    try:
+        screened = screen(job.query, config.federation_allow)
+    except Refused as refused:
+        return _refusal(refused.status, refused.message)
+    try:
+        # lazy: parsing happens here, evaluation while the results are read in _serialize
+        outcome = dataset.store.query(
+            job.query, **dataset.arguments(job, screened.default_graphs, screened.named_graphs))
+    except SyntaxError as error:
+        refused = refusal_for_engine_error(job.query, str(error))
+        return _refusal(refused.status, refused.message)
+    except Exception as error:  # noqa: BLE001 — evaluation errors are the query's, not the server's
+        return _refusal(400, f"Query evaluation failed: {error}")
+    form = ("ASK" if isinstance(outcome, ox.QueryBoolean) else
+            "SELECT" if isinstance(outcome, ox.QuerySolutions) else "CONSTRUCT/DESCRIBE")
+    graph_form = form == "CONSTRUCT/DESCRIBE"
+    fmt = job.graph_format if graph_form else job.results_format
+    if fmt is None:
+        kinds = "Turtle, JSON-LD, RDF/XML, N-Triples" if graph_form else "SPARQL results JSON, XML, CSV, TSV"
+        return _refusal(406, f"None of the accepted media types fits a {form} query; available: {kinds}.")
+    try:
+        return _serialize(outcome, form, fmt, config)
+    except Exception as error:  # noqa: BLE001
+        return _refusal(400, f"Query evaluation failed: {error}")
+
+
+def _serialize(outcome, form: str, fmt: str, config: Config) -> Answer:
+    limit = config.max_rows
+    media = results.BY_NAME[fmt].content_type
+    if form == "ASK":
+        return Answer(200, results.write_ask(fmt, bool(outcome)), media)
+    if form == "SELECT":
+        variables = [v.value for v in outcome.variables]
+        width = range(len(variables))
+        rows = [[solution[i] for i in width] for solution in islice(outcome, limit + 1)]
+        body_rows = rows[:limit]
+        truncated = len(rows) > limit
+        body = results.write_select(fmt, variables, body_rows, truncated)
+    else:
+        triples = list(islice(outcome, limit + 1))
+        truncated = len(triples) > limit
+        body = results.write_graph(fmt, triples[:limit], config.prefixes)
+    return Answer(200, body, media, results.truncation_headers(limit) if truncated else {})

@@ -1,0 +1,246 @@
+"""Publishing a built release to a remote SPARQL store, atomically for readers.
+
+1. Only a completed, validated release is published: ``build/current`` with its ``manifest.json`` (a
+   build writes the manifest only after SHACL validation passed), and the N-Triples dump must match
+   the checksum and triple count in the manifest.
+2. Its triples go into a new named graph ``<{base}/graph/release/{id}>`` (Graph Store HTTP Protocol
+   ``POST`` if ``remote_graph_store_url`` is set, else SPARQL ``INSERT``), in chunks that never split
+   the triples of one blank node (each request has its own blank-node scope).
+3. The triple count in that graph is checked against the manifest.
+4. The release's manifest goes into the meta graph, and then one ``INSERT DATA`` of a single triple,
+   ``<graph> pub:activated "now"``, makes it the release in service (readers take the latest activated
+   release, pointer and manifest in one query): they see the old release or the new one, never a mix.
+5. Release graphs older than the previous one are dropped (the previous one stays, so requests that
+   read the pointer just before the switch still find their graph).
+
+A failure at any step before 4 leaves the pointer where it was (the store serves the previous
+release) and removes the half-loaded graph. Re-running is idempotent: a release that is already
+current and complete is not loaded again. Credentials come from the settings (``IKPE_REMOTE_USER``,
+``IKPE_REMOTE_PASSWORD``) and appear in no message.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from requests.auth import HTTPBasicAuth, HTTPDigestAuth
+
+from ..kg.release import current_release, sha256_file
+from .base import StoreUnavailable
+from .remote import Layout, RemoteStore
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DCTERMS = "http://purl.org/dc/terms/"
+VOID = "http://rdfs.org/ns/void#"
+
+
+class PublishError(RuntimeError):
+    """Publishing stopped; the store still serves the release it served before."""
+
+
+@dataclass
+class PublishOutcome:
+    release: str
+    graph: str
+    triples: int
+    already_current: bool = False
+    dropped: list[str] = field(default_factory=list)
+
+
+def _literal(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid SPARQL string literal
+
+
+def bnode_safe_chunks(lines: list[bytes], size: int) -> list[list[bytes]]:
+    """N-Triples lines in chunks of about ``size``, keeping all triples of a blank-node group together."""
+    parent: dict[bytes, bytes] = {}
+
+    def find(label: bytes) -> bytes:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    plain, grouped = [], []
+    for line in lines:
+        labels = [token for token in line.split(b" ") if token.startswith(b"_:")]
+        if not labels:
+            plain.append(line)
+            continue
+        grouped.append((labels[0], line))
+        for other in labels[1:]:
+            parent[find(other)] = find(labels[0])
+    groups: dict[bytes, list[bytes]] = {}
+    for label, line in grouped:
+        groups.setdefault(find(label), []).append(line)
+    chunks, chunk = [], []
+    for unit in [*groups.values(), *([line] for line in plain)]:
+        if chunk and len(chunk) + len(unit) > size:
+            chunks.append(chunk)
+            chunk = []
+        chunk.extend(unit)
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+class Publisher:
+    def __init__(self, settings, progress=lambda event, **info: None, chunk_size: int = 20000):
+        if not settings.remote_query_url or not (settings.remote_update_url or settings.remote_graph_store_url):
+            raise PublishError("Publishing needs IKPE_REMOTE_QUERY_URL and IKPE_REMOTE_UPDATE_URL "
+                               "(and optionally IKPE_REMOTE_GRAPH_STORE_URL).")
+        if not settings.remote_update_url:
+            raise PublishError("Publishing needs IKPE_REMOTE_UPDATE_URL (the pointer is switched by SPARQL UPDATE).")
+        self.settings = settings
+        self.layout = Layout(settings.public_base)
+        self.progress = progress
+        self.chunk_size = chunk_size
+        self.reader = RemoteStore(settings)
+        self.session = requests.Session()
+        if settings.remote_user:
+            auth = HTTPDigestAuth if settings.remote_auth == "digest" else HTTPBasicAuth
+            self.session.auth = auth(settings.remote_user, settings.remote_password)
+        self.timeout = (settings.remote_connect_timeout, max(300.0, settings.remote_read_timeout))
+
+    # -- HTTP helpers (no message carries the URL's credentials or the password) --------------------
+    def _send(self, method: str, url: str, what: str, **kwargs) -> requests.Response:
+        try:
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as error:
+            raise PublishError(f"{what}: the store cannot be reached ({type(error).__name__}).") from None
+        if response.status_code == 401 or response.status_code == 403:
+            raise PublishError(f"{what}: the store refused the credentials (HTTP {response.status_code}); "
+                               "check IKPE_REMOTE_USER / IKPE_REMOTE_PASSWORD / IKPE_REMOTE_AUTH.")
+        if response.status_code >= 300:
+            raise PublishError(f"{what}: HTTP {response.status_code}: {response.text[:300]}")
+        return response
+
+    def update(self, update: str, what: str) -> None:
+        self._send("POST", self.settings.remote_update_url, what, data={"update": update},
+                   headers={"Accept": "*/*"})
+
+    def select(self, query: str) -> list[dict]:
+        response = self.reader._post([("query", query)], "application/sparql-results+json")
+        if response.status != 200:
+            raise PublishError(f"Query failed: HTTP {response.status}: {response.data[:300]!r}")
+        return json.loads(response.data)["results"]["bindings"]
+
+    def count(self, graph: str) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(rows[0]["n"]["value"]) if rows else 0
+
+    def current_graph(self) -> str | None:
+        rows = self.select(self.layout.current_query())
+        return rows[0]["graph"]["value"] if rows else None
+
+    def published(self) -> list[tuple[str, str]]:
+        """(graph, created) of every release recorded in the meta graph, newest first."""
+        vocab = self.layout.vocab
+        rows = self.select(f"SELECT ?graph ?created WHERE {{ GRAPH <{self.layout.meta_graph}> {{ "
+                           f"?graph <{vocab}releaseId> ?id ; <{DCTERMS}created> ?created }} }}")
+        return sorted(((r["graph"]["value"], r["created"]["value"]) for r in rows), key=lambda r: r[1], reverse=True)
+
+    # -- the steps ---------------------------------------------------------------------------------
+    def check_release(self, folder: Path | None = None) -> tuple[Path, dict]:
+        folder = folder or current_release(self.settings.build_dir)
+        if folder is None or not (folder / "manifest.json").exists():
+            raise PublishError(f"No validated release in {self.settings.build_dir}: run `ikpe-lod build` first "
+                               "(only a build that passed validation has a manifest).")
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        dump = folder / "dumps" / "ikpe.nt.gz"
+        expected = manifest.get("dumps", {}).get("ikpe.nt.gz", {}).get("sha256")
+        if not dump.exists() or not expected or sha256_file(dump) != expected:
+            raise PublishError(f"The release {manifest.get('release')} is incomplete or damaged "
+                               "(ikpe.nt.gz missing or not matching the manifest's checksum).")
+        return folder, manifest
+
+    def load(self, graph: str, lines: list[bytes]) -> None:
+        chunks = bnode_safe_chunks(lines, self.chunk_size)
+        self.progress("upload", total=len(lines))
+        for chunk in chunks:
+            body = b"\n".join(chunk) + b"\n"
+            if self.settings.remote_graph_store_url:
+                self._send("POST", self.settings.remote_graph_store_url, "Uploading", params={"graph": graph},
+                           data=body, headers={"Content-Type": "application/n-triples"})
+            else:
+                self.update(f"INSERT {{ GRAPH <{graph}> {{\n{body.decode('utf-8')}}} }} WHERE {{}}", "Uploading")
+            self.progress("uploaded", advance=len(chunk))
+
+    def record_and_switch(self, graph: str, manifest: dict) -> None:
+        meta, vocab = self.layout.meta_graph, self.layout.vocab
+        record = (f"<{graph}> <{vocab}releaseId> {_literal(manifest['release'])} ; "
+                  f"<{DCTERMS}created> \"{manifest['created']}\"^^<{XSD}dateTime> ; "
+                  f"<{VOID}triples> {int(manifest['triples'])} ; "
+                  f"<{vocab}manifest> {_literal(json.dumps(manifest, ensure_ascii=False, sort_keys=True))} .")
+        self.update(f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}> ?p ?o }} }}", "Recording the release")
+        self.update(f"INSERT DATA {{ GRAPH <{meta}> {{ {record} }} }}", "Recording the release")
+        self.progress("switch")
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        self.update(f"INSERT DATA {{ GRAPH <{meta}> {{ <{graph}> <{vocab}activated> \"{now}\"^^<{XSD}dateTime> }} }}",
+                    "Switching to the new release")
+
+    def drop_old(self, current: str, keep: int) -> list[str]:
+        releases = [g for g, _ in self.published() if g != current]
+        dropped = []
+        for graph in releases[keep:]:
+            self.update(f"DROP SILENT GRAPH <{graph}>", "Dropping an old release")
+            self.update(f"DELETE WHERE {{ GRAPH <{self.layout.meta_graph}> {{ <{graph}> ?p ?o }} }}",
+                        "Dropping an old release")
+            dropped.append(graph)
+        return dropped
+
+    def publish(self, keep: int = 1, folder: Path | None = None) -> PublishOutcome:
+        self.progress("check")
+        folder, manifest = self.check_release(folder)
+        graph = self.layout.release_graph(manifest["release"])
+        with gzip.open(folder / "dumps" / "ikpe.nt.gz", "rb") as handle:
+            lines = [line.rstrip(b"\r\n") for line in handle if line.strip() and not line.startswith(b"#")]
+        if len(lines) != manifest["triples"]:
+            raise PublishError(f"The dump has {len(lines)} triples, the manifest says {manifest['triples']}.")
+        try:
+            current = self.current_graph()
+        except StoreUnavailable as error:
+            raise PublishError(f"Reading the release pointer: {error}") from None
+        if current == graph and self.count(graph) == manifest["triples"]:
+            self.progress("cleanup")
+            return PublishOutcome(manifest["release"], graph, manifest["triples"], True, self.drop_old(graph, keep))
+        if current == graph:  # the pointer names this release but its graph is damaged: never write under readers
+            raise PublishError("The store's current release graph does not hold the expected triples; build a new "
+                               "release (`ikpe-lod build`) and publish that.")
+        self.update(f"DROP SILENT GRAPH <{graph}>", "Clearing a partial upload")
+        try:
+            self.load(graph, lines)
+            self.progress("verify")
+            found = self.count(graph)
+            if found != manifest["triples"]:
+                raise PublishError(f"The store holds {found} triples of release {manifest['release']}, "
+                                   f"expected {manifest['triples']}.")
+            self.record_and_switch(graph, manifest)
+        except BaseException:
+            if self._pointer_is_not(graph):
+                self._cleanup_failed(graph)
+            raise
+        self.progress("cleanup")
+        return PublishOutcome(manifest["release"], graph, manifest["triples"], False, self.drop_old(graph, keep))
+
+    def _pointer_is_not(self, graph: str) -> bool:
+        try:
+            return self.current_graph() != graph
+        except Exception:  # noqa: BLE001 - the store is gone: leave everything as it is
+            return False
+
+    def _cleanup_failed(self, graph: str) -> None:
+        try:
+            self.update(f"DROP SILENT GRAPH <{graph}>", "Removing the failed upload")
+            self.update(f"DELETE WHERE {{ GRAPH <{self.layout.meta_graph}> {{ <{graph}> ?p ?o }} }}",
+                        "Removing the failed upload")
+        except PublishError:
+            pass
+
+
+def publish(settings, progress=lambda event, **info: None, keep: int = 1) -> PublishOutcome:
+    return Publisher(settings, progress).publish(keep)

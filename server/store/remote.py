@@ -1,0 +1,280 @@
+"""The remote store: any SPARQL 1.1 database, read over the SPARQL 1.1 Protocol.
+
+Layout in the store (written by ``ikpe-lod publish``, see :mod:`server.store.publish`)::
+
+    GRAPH <{base}/graph/release/{id}>   the triples of one release (the same as its dumps)
+    GRAPH <{base}/graph/meta>           <{base}/graph/release/{id}> pub:releaseId "…" ; pub:manifest "{json}" ;
+                                            dcterms:created "…"^^xsd:dateTime ; void:triples 1408 ;
+                                            pub:activated "…"^^xsd:dateTime .
+
+The release in service is the one with the latest ``pub:activated`` (``pub:`` is ``{base}/def/publish#``).
+Switching is a single ``INSERT DATA`` of one triple, atomic on every store; nothing is deleted under
+readers (a DELETE/INSERT pair is not applied as one step by every store: Virtuoso 7.2 dropped it).
+
+Every query of the app runs with the protocol dataset ``default-graph-uri=<current release graph>`` and
+``named-graph-uri=<{base}/graph/none>`` (a graph that never exists): the query sees exactly the release
+in service as its default graph and no named graphs, as with the embedded store. The pointer is read
+once per request (kept in ``flask.g``), so one request is answered from one release, and there is no
+per-process state: every worker and every machine reads the same pointer from the store.
+
+Failures map to the store interface's exceptions: a refused or timed-out connection and 502/503/504
+answers raise :class:`StoreUnavailable`; a read past ``remote_read_timeout`` (or the ``timeout``
+given) raises :class:`QueryTimeout`; both are HTTP 503 with ``Retry-After`` when a view lets them through.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+import urllib3
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from .base import GraphStore, QueryTimeout, ReleaseInfo, StoreUnavailable
+from .embedded import to_rdflib
+
+XSD_STRING = str(XSD.string)
+SELECT_TYPES = "application/sparql-results+json"
+GRAPH_TYPES = "application/n-triples, text/turtle;q=0.9"
+ANY_RESULT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
+RESULT_PARSERS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                  "application/sparql-results+xml": ox.QueryResultsFormat.XML}
+PARSERS = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
+           "text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
+           "text/rdf+n3": ox.RdfFormat.TURTLE}
+
+
+class RemoteQueryError(RuntimeError):
+    """The store refused the query (a 4xx/5xx that is not about availability); ``status`` and ``message``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(f"The store answered {status}: {message[:500]}")
+        self.status = status
+        self.message = message
+
+
+class DatasetClauseError(ValueError):
+    """A public query names its own dataset (FROM / FROM NAMED); the endpoint serves one dataset."""
+
+
+# -- where things live in the store --------------------------------------------------------------
+@dataclass(frozen=True)
+class Layout:
+    public_base: str
+
+    @property
+    def meta_graph(self) -> str:
+        return f"{self.public_base}/graph/meta"
+
+    @property
+    def no_graph(self) -> str:
+        return f"{self.public_base}/graph/none"
+
+    @property
+    def vocab(self) -> str:
+        return f"{self.public_base}/def/publish#"
+
+    def release_graph(self, release_id: str) -> str:
+        return f"{self.public_base}/graph/release/{release_id}"
+
+    def current_query(self) -> str:
+        return (f"SELECT ?graph ?manifest WHERE {{ GRAPH <{self.meta_graph}> {{ "
+                f"?graph <{self.vocab}activated> ?when ; <{self.vocab}manifest> ?manifest }} }} "
+                f"ORDER BY DESC(?when) DESC(STR(?graph)) LIMIT 1")
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """A store answer passed through as it is (for the public SPARQL endpoint)."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+def term_from_json(value: dict):
+    kind = value["type"]
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        label = value["value"]
+        return BNode(label.replace("nodeID://", "") if label.startswith("nodeID://") else label)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in value:
+            return Literal(value["value"], lang=value["xml:lang"])
+        datatype = value.get("datatype")
+        if datatype and datatype != XSD_STRING:
+            return Literal(value["value"], datatype=URIRef(datatype))
+        return Literal(value["value"])
+    raise ValueError(f"unexpected term in SPARQL JSON results: {value!r}")
+
+
+FROM_CLAUSE = re.compile(r"\bFROM\s+(NAMED\s+)?(<|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
+
+
+def inspect_query(query: str) -> tuple[str | None, bool]:
+    """(query form, has FROM / FROM NAMED) by rdflib's SPARQL parser. Where rdflib cannot parse the
+    query, the form is None and any ``FROM <…>``/``FROM prefix:…`` in its text counts (the store then
+    reports the syntax error)."""
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(query)
+    except Exception:  # noqa: BLE001 - pyparsing's errors; be conservative
+        return None, bool(FROM_CLAUSE.search(query))
+    return parsed[1].name, "datasetClause" in parsed[1].keys()
+
+
+def has_dataset_clause(query: str) -> bool:
+    return inspect_query(query)[1]
+
+
+class RemoteStore(GraphStore):
+    def __init__(self, settings, pool_size: int = 16):
+        if not settings.remote_query_url:
+            raise ValueError("IKPE_STORE=remote needs IKPE_REMOTE_QUERY_URL (the SPARQL query endpoint).")
+        self.settings = settings
+        self.layout = Layout(settings.public_base)
+        self.url = settings.remote_query_url
+        self.timeout = urllib3.Timeout(connect=settings.remote_connect_timeout, read=settings.remote_read_timeout)
+        self.http = urllib3.PoolManager(num_pools=4, maxsize=pool_size, retries=False, timeout=self.timeout)
+
+    # -- HTTP ---------------------------------------------------------------------------------
+    def _unavailable(self, why: str) -> StoreUnavailable:
+        return StoreUnavailable(f"The data store is not reachable right now ({why}). Please try again shortly.",
+                                self.settings.retry_after)
+
+    def _post(self, fields: list[tuple[str, str]], accept: str, timeout: float | None = None):
+        body = urlencode(fields).encode("utf-8")
+        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+        limit = self.timeout if timeout is None else urllib3.Timeout(
+            connect=self.settings.remote_connect_timeout, read=timeout)
+        for attempt in (1, 2):
+            try:
+                response = self.http.request("POST", self.url, body=body, headers=headers, timeout=limit)
+                break
+            except urllib3.exceptions.ReadTimeoutError:
+                raise QueryTimeout("The data store did not answer in time.", self.settings.retry_after) from None
+            except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as error:
+                raise self._unavailable(type(error).__name__) from None
+            except urllib3.exceptions.ProtocolError as error:
+                if attempt == 2:  # a pooled connection the store had closed gets one fresh try
+                    raise self._unavailable(type(error).__name__) from None
+            except urllib3.exceptions.HTTPError as error:
+                raise self._unavailable(type(error).__name__) from None
+        if response.status in (502, 503, 504):
+            raise self._unavailable(f"HTTP {response.status}")
+        # Virtuoso's "anytime" queries answer 200 with a partial result when they hit a time limit.
+        if response.status == 200 and "X-SQL-State" in response.headers:
+            raise QueryTimeout("The data store stopped the query at its time limit.", self.settings.retry_after)
+        return response
+
+    def _dataset(self, graph: str) -> list[tuple[str, str]]:
+        return [("default-graph-uri", graph), ("named-graph-uri", self.layout.no_graph)]
+
+    def _query(self, query: str, accept: str, timeout: float | None = None):
+        graph = self.release_graph()
+        response = self._post([("query", query), *self._dataset(graph)], accept, timeout)
+        if response.status != 200:
+            raise RemoteQueryError(response.status, response.data.decode("utf-8", "replace"))
+        return response
+
+    # -- release --------------------------------------------------------------------------------
+    def _fetch_release(self) -> tuple[ReleaseInfo, str]:
+        response = self._post([("query", self.layout.current_query())], SELECT_TYPES)
+        if response.status != 200:
+            raise self._unavailable(f"HTTP {response.status} reading the release pointer")
+        rows = json.loads(response.data)["results"]["bindings"]
+        if not rows:
+            raise StoreUnavailable("No release has been published to the data store yet: run `ikpe-lod publish`.",
+                                   self.settings.retry_after)
+        graph = rows[0]["graph"]["value"]
+        manifest = json.loads(rows[0]["manifest"]["value"])
+        local = Path(self.settings.build_dir) / "releases" / manifest["release"]
+        folder = local if (local / "manifest.json").exists() else None
+        return ReleaseInfo(manifest["release"], manifest["created"], manifest, folder), graph
+
+    def _current(self) -> tuple[ReleaseInfo, str]:
+        from flask import g, has_app_context
+
+        if has_app_context():
+            cached = g.get("ikpe_remote_release")
+            if cached is not None:
+                return cached
+        current = self._fetch_release()
+        if has_app_context():
+            g.ikpe_remote_release = current
+        return current
+
+    def release(self) -> ReleaseInfo:
+        """The release the store serves now; its dumps are served from ``build/releases/<id>`` if present."""
+        return self._current()[0]
+
+    def release_graph(self) -> str:
+        return self._current()[1]
+
+    # -- queries --------------------------------------------------------------------------------
+    def select(self, query: str, timeout: float | None = None) -> list[dict]:
+        data = json.loads(self._query(query, SELECT_TYPES, timeout).data)
+        return [{name: term_from_json(value) for name, value in row.items()}
+                for row in data["results"]["bindings"]]
+
+    def ask(self, query: str, timeout: float | None = None) -> bool:
+        return bool(json.loads(self._query(query, SELECT_TYPES, timeout).data)["boolean"])
+
+    def construct(self, query: str, timeout: float | None = None) -> Graph:
+        response = self._query(query, GRAPH_TYPES, timeout)
+        media_type = response.headers.get("Content-Type", "text/turtle").split(";")[0].strip().lower()
+        graph = Graph()
+        for triple in ox.parse(response.data, PARSERS.get(media_type, ox.RdfFormat.TURTLE)):
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        return graph
+
+    def sparql(self, query: str, *, default_graphs=(), named_graphs=(), public_graph: str | None = None,
+               timeout: float | None = None):
+        """A public query's answer as pyoxigraph objects, like ``pyoxigraph.Store.query`` gives them.
+
+        ``QuerySolutions`` (SELECT), ``QueryBoolean`` (ASK) or an iterator of ``Triple`` (CONSTRUCT,
+        DESCRIBE), so the SPARQL endpoint serialises (and cuts at its row limit) remote answers with the
+        same code as embedded ones. The dataset is the release in service; protocol
+        ``default-graph-uri``/``named-graph-uri`` values naming ``public_graph`` mean that release, any
+        other graph is empty. FROM / FROM NAMED raise :class:`DatasetClauseError`; the store's refusal of
+        a query raises :class:`RemoteQueryError` (its ``status`` and ``message``); past ``timeout``
+        :class:`QueryTimeout`.
+        """
+        form, dataset_clause = inspect_query(query)
+        if dataset_clause:
+            raise DatasetClauseError("FROM and FROM NAMED are not supported here: this endpoint serves one "
+                                     "dataset (use the default graph, or default-graph-uri).")
+        accept = {"SelectQuery": SELECT_TYPES, "AskQuery": SELECT_TYPES, "ConstructQuery": GRAPH_TYPES,
+                  "DescribeQuery": GRAPH_TYPES}.get(form, ANY_RESULT)
+        release = self.release_graph()
+        mapped = lambda iris: [release if iri == public_graph else self.layout.no_graph for iri in iris]  # noqa: E731
+        if default_graphs or named_graphs:
+            dataset = [("default-graph-uri", g) for g in mapped(default_graphs) or [self.layout.no_graph]]
+            dataset += [("named-graph-uri", g) for g in mapped(named_graphs) or [self.layout.no_graph]]
+        else:
+            dataset = self._dataset(release)
+        response = self._post([("query", query), *dataset], accept, timeout)
+        if response.status != 200:
+            raise RemoteQueryError(response.status, response.data.decode("utf-8", "replace"))
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type in RESULT_PARSERS:
+            return ox.parse_query_results(response.data, RESULT_PARSERS[media_type])
+        return ox.parse(response.data, PARSERS.get(media_type, ox.RdfFormat.TURTLE))
+
+    def query_raw(self, query: str, accept: str, timeout: float | None = None) -> RawResult:
+        """Pass a (public, already checked) query to the store and return its answer as it is.
+
+        The dataset is fixed to the release in service. FROM / FROM NAMED are refused
+        (:class:`DatasetClauseError`): some stores (Virtuoso) add them to the protocol dataset
+        instead of letting the protocol dataset win, which would expose other graphs.
+        """
+        if has_dataset_clause(query):
+            raise DatasetClauseError("FROM and FROM NAMED are not supported: this endpoint serves one dataset.")
+        response = self._post([("query", query), *self._dataset(self.release_graph())], accept, timeout)
+        return RawResult(response.status, response.headers.get("Content-Type", ""), response.data)

@@ -1,0 +1,81 @@
+"""The registry of RDF serialisations a document can be served in (one entry per format).
+
+Each format has the media type clients ask for (and that goes into ``Content-Type``), the file
+suffix of its explicit URL (``/doc/project/thilik.ttl``), and how rdflib writes it. Adding a format
+is one line here; content negotiation, ``Link`` headers and the HTML format list all read this table.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from rdflib import Dataset, Graph, URIRef
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    key: str            # the suffix of the explicit URL and the value of ?format=
+    media_type: str     # the registered media type
+    label: str          # shown in the HTML format list
+    write: Callable[[Graph, "object"], str]
+    charset: bool = True  # text format: Content-Type carries ;charset=utf-8
+
+    @property
+    def content_type(self) -> str:
+        return f"{self.media_type}; charset=utf-8" if self.charset else self.media_type
+
+
+def _turtle(graph: Graph, context) -> str:
+    return graph.serialize(format="turtle")
+
+
+def _ntriples(graph: Graph, context) -> str:
+    # N-Triples is ASCII-safe UTF-8; sort the lines so the same graph gives the same bytes.
+    lines = graph.serialize(format="nt").splitlines()
+    return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
+
+
+def _rdfxml(graph: Graph, context) -> str:
+    return graph.serialize(format="pretty-xml")
+
+
+def _jsonld(graph: Graph, context) -> str:
+    """JSON-LD with an inline context (prefixes of the namespaces in use), compacted."""
+    inline = dict(context.prefixes_for(graph)) if context is not None else {}
+    text = graph.serialize(format="json-ld", context=inline, auto_compact=True)
+    return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+
+
+def _dataset(graph: Graph, context, fmt: str) -> str:
+    dataset = Dataset()
+    for prefix, namespace in graph.namespaces():
+        dataset.bind(prefix, namespace)
+    named = dataset.graph(URIRef(context.document_iri) if context is not None else None)
+    for triple in graph:
+        named.add(triple)
+    return dataset.serialize(format=fmt)
+
+
+def _nquads(graph: Graph, context) -> str:
+    return _dataset(graph, context, "nquads")
+
+
+def _trig(graph: Graph, context) -> str:
+    return _dataset(graph, context, "trig")
+
+
+FORMATS: dict[str, RdfFormat] = {f.key: f for f in (
+    RdfFormat("ttl", "text/turtle", "Turtle", _turtle),
+    RdfFormat("jsonld", "application/ld+json", "JSON-LD", _jsonld),
+    RdfFormat("rdf", "application/rdf+xml", "RDF/XML", _rdfxml),
+    RdfFormat("nt", "application/n-triples", "N-Triples", _ntriples),
+    RdfFormat("nq", "application/n-quads", "N-Quads", _nquads),
+    RdfFormat("trig", "application/trig", "TriG", _trig),
+)}
+
+HTML_MEDIA_TYPE = "text/html"
+
+
+def by_media_type(media_type: str) -> RdfFormat | None:
+    return next((f for f in FORMATS.values() if f.media_type == media_type), None)
