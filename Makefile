@@ -21,7 +21,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,prod]'
+	$(BIN)/pip install --quiet -e '.[test,prod,stores]'
 	touch $@
 
 # Front-end assets from the npm registry, vendored into the static folder (served from our own host).
@@ -32,11 +32,15 @@ node_modules/.installed: package.json
 	$(BIN)/python -m server.web.vendor
 	touch $@
 
-# Debian packages the tests need: Chromium for the browser tests, wrk/hyperfine for benchmarks.
+# Debian packages the tests need: Chromium for the browser tests, Virtuoso for the remote-store tests.
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  echo "Installing Debian packages (chromium) …"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+	@if ! command -v virtuoso-t >/dev/null 2>&1; then \
+	  echo "Installing Debian packages (virtuoso-opensource) …"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; \
 	fi
 
 build: setup

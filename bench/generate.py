@@ -3,8 +3,8 @@
     python bench/generate.py --projects 2500 --out /tmp/gen-1m [--seed 6]
 
 Writes a data folder that ``ikpe-lod --data <folder> build`` accepts: the real reference files
-(``gebietskoerperschaften.yaml``, ``sources.yaml``, ``concepts.yaml``, ``context.jsonld``) copied
-from ``data/``, plus generated ``projects.yaml``, ``organisations.yaml``, ``people.yaml`` and
+(``gebietskoerperschaften.yaml``, ``sources.yaml``, ``concepts.yaml``, ``context.jsonld``, the
+boundaries in ``geo/``) copied from ``data/``, plus generated ``projects.yaml``, ``organisations.yaml``, ``people.yaml`` and
 ``funding.yaml``. The same seed and size always give byte-identical files.
 
 Proportions (per project, drawn from the seeded generator): 1–3 themes, 1 lead (a person), 1–2
@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("gebietskoerperschaften.yaml", "sources.yaml", "concepts.yaml", "context.jsonld")
+COPIED_FOLDERS = ("geo",)
 SOURCE = "source/projekte-im-einzelnen"
 
 GIVEN = ["Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannes", "Ida", "Jonas", "Katrin",
@@ -69,6 +70,9 @@ def generate(projects: int, out: Path, seed: int = 6) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
     for name in COPIED:
         shutil.copyfile(ROOT / "data" / name, out / name)
+    for folder in COPIED_FOLDERS:  # reference files the build reads besides the YAML (boundaries)
+        if (ROOT / "data" / folder).is_dir():
+            shutil.copytree(ROOT / "data" / folder, out / folder, dirs_exist_ok=True)
     places = gebietskoerperschaften()
     n_people = max(4, int(projects * 1.2))
     n_orgs = max(4, int(projects * 0.4))

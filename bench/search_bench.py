@@ -1,7 +1,7 @@
 """Search latency on a synthetic index the size of a million-triple graph.
 
     .venv/bin/python bench/search_bench.py [--resources 100000] [--repeat 30] [--out /tmp/search-bench]
-    .venv/bin/python bench/search_bench.py --data /tmp/gen-1m/data   # index of a real pipeline graph
+    .venv/bin/python bench/search_bench.py --data /tmp/gen-1m      # index of a real pipeline graph
 
 Default: ``--resources`` synthetic records (seeded, deterministic) written with the same index writer
 the build uses (``server.search.index.write_index``). A resource of our graph carries about ten
@@ -149,19 +149,25 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--out", type=Path, default=Path("/tmp/search-bench"))
+    parser.add_argument("--reuse", action="store_true", help="query the index already in --out")
     parser.add_argument("--data", type=Path, help="index the pipeline graph of this source data folder instead")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / FILE_NAME
 
     started = time.perf_counter()
-    if args.data:
+    if args.reuse and path.exists():
+        source = f"index reused from `{path}`"
+        counts = {"resources": SearchIndex(path).db.execute("SELECT COUNT(*) FROM resources").fetchone()[0],
+                  "bytes": path.stat().st_size}
+    elif args.data:
         records, triples = pipeline_records(args.data)
         source = f"pipeline graph of `{args.data}` ({triples} triples)"
     else:
         records = synthetic_records(args.resources, args.seed)
         source = f"{args.resources} synthetic resources (≈ {args.resources * 10:,} triples), seed {args.seed}"
-    counts = write_index(records, path)
+    if not (args.reuse and path.exists()):
+        counts = write_index(records, path)
     build_seconds = time.perf_counter() - started
 
     index = SearchIndex(path)
@@ -183,7 +189,8 @@ def main() -> None:
     print(f"### Search ({time.strftime('%Y-%m-%d')})\n")
     print(f"Command: `.venv/bin/python bench/search_bench.py {' '.join(sys.argv[1:])}`".rstrip() + "  ")
     print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"SQLite {sqlite3.sqlite_version}.  ")
+          f"SQLite {sqlite3.sqlite_version}; load average at the end {os.getloadavg()[0]:.1f} "
+          f"(other work on the machine inflates the numbers).  ")
     print(f"Index: {source}; {counts['resources']:,} rows, {counts['bytes'] / 1e6:.1f} MB, "
           f"built in {build_seconds:.1f} s.  ")
     print(f"Latency in ms over {args.repeat} runs after a warm-up (median / p95 / max); 20 results per query.\n")

@@ -91,6 +91,25 @@ class Settings:
         "Catalog: homepage of the publishing institute (`foaf:homepage`, contact point `vcard:hasURL`).",
     )
     contact_email: str = setting("", "Catalog: contact e-mail address (`vcard:hasEmail`); empty = web address only.")
+    limit_concurrent_requests: int = setting(
+        64, "Limits: requests one server process handles at once; more get 429 + Retry-After (0 = no limit).", int)
+    limit_concurrent_queries: int = setting(
+        4, "Limits: SPARQL queries one server process runs or queues at once; more get 429 (0 = no limit).", int)
+    limit_client_requests: int = setting(
+        16, "Limits: requests one client (IP address) may have in progress at once; more get 429 (0 = no limit).",
+        int)
+    limit_client_queries: int = setting(
+        2, "Limits: SPARQL queries one client may have in progress at once; more get 429 (0 = no limit).", int)
+    limit_client_rate: float = setting(
+        0.0, "Limits: sustained requests per second per client (token bucket; 0 = no rate limit).", float)
+    limit_client_burst: int = setting(
+        100, "Limits: requests a client may send in a burst above `limit_client_rate`.", int)
+    limit_retry_after: int = setting(5, "Limits: Retry-After seconds sent with 429 answers.", int)
+    limit_trust_forwarded: bool = setting(
+        False, "Limits and logs: take the client address from X-Forwarded-For (only behind a reverse proxy "
+               "that sets it).", _bool)
+    log_format: str = setting("json", "Logs: `json` (one JSON object per line) or `text`.")
+    log_level: str = setting("INFO", "Logs: level of the app's logger (`DEBUG` adds SPARQL query texts).")
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))

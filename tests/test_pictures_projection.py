@@ -2,7 +2,6 @@
 the timeline draw (checked against the SPARQL answers), colours, and the SVG/overview routes."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -81,17 +80,11 @@ def test_wkt_round_trip_and_simplification_keeps_shared_borders(areas_from_files
 
 
 def test_the_geometry_shapes_accept_the_build_and_reject_broken_geometry():
-    from server.kg import mapping, pipeline
+    from server.kg import pipeline
     from server.settings import load_settings
 
     settings = load_settings()
-    original = mapping.Mapping.to_graph
-    try:  # the pipeline line the lead adds (idempotent if it is already there)
-        mapping.Mapping.to_graph = lambda self, records: original(self, records) + geometry_graph(
-            settings.data_dir, settings.id_base)
-        outcome = pipeline.assemble(settings)
-    finally:
-        mapping.Mapping.to_graph = original
+    outcome = pipeline.assemble(settings)  # the build adds the geometry (server/kg/pipeline.py)
     assert outcome.ok, [str(p) for p in outcome.problems]
     graph = outcome.graph
     assert len(list(graph.subject_objects(GEO.hasGeometry))) == 25
@@ -350,3 +343,31 @@ def test_queries_have_titles_in_both_languages():
     for path in files:
         head = path.read_text(encoding="utf-8").splitlines()[:2]
         assert head[0].startswith("# title@de: ") and head[1].startswith("# title@en: "), path.name
+
+
+# -- the same pictures from every store (embedded, Oxigraph server, Virtuoso) ---------------------
+from stores import STORE_KINDS, store_farm  # noqa: E402,F401  (the fixture)
+
+
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def any_store_and_settings(request, store_farm, build_dir):  # noqa: F811
+    from server.store import open_store
+
+    settings = store_farm.settings(request.param, build_dir)
+    return open_store(settings), settings
+
+
+def test_pictures_read_the_same_from_every_store(any_store_and_settings, store, settings):
+    remote, remote_settings = any_store_and_settings
+    found = data.areas(remote, remote_settings)
+    assert len(found) == 25  # read with the GeoSPARQL query (pictures-01), also on remote stores
+    local = data.areas(store, settings)
+    for iri, area in found.items():  # stores may rewrite WKT; the parsed rings agree
+        assert [[[(round(x, 5), round(y, 5)) for x, y in ring] for ring in p] for p in area.polygons] == \
+            local[iri].polygons, iri
+    root = parse(pictures.map_picture(remote, remote_settings, "project", THILIK, "de", href))
+    assert {a.get("data-iri") for a in links(root) if "highlighted" in a.get("class")} == \
+        {GK + key for key in THILIK_KEYS}
+    assert data.projects_per_area(remote, remote_settings) == data.projects_per_area(store, settings)
+    home = parse(pictures.timeline_picture(remote, remote_settings, "home", None, "de", href))
+    assert "2016 – 2022 (nur Jahr)" in bar(home, THILIK).get("aria-label")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import socket
 import threading
 import time
@@ -43,10 +44,30 @@ def remote_kind(request):
     return request.param
 
 
+WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+
+
+def normal(term):
+    """Blank nodes as a marker (labels differ between stores); WKT without optional spaces (Virtuoso
+    rewrites WKT on load, see docs/deployment.md)."""
+    if isinstance(term, BNode):
+        return "_:b"
+    if isinstance(term, Literal) and term.datatype == WKT:
+        return Literal(re.sub(r"\s*([(),])\s*", r"\1", str(term)), datatype=WKT).n3()
+    return term.n3()
+
+
 def comparable(rows: list[dict]) -> list[tuple]:
-    """Rows with blank nodes replaced by a marker (labels differ between stores), in a stable order."""
-    return sorted(tuple(sorted((k, "_:b" if isinstance(v, BNode) else v.n3()) for k, v in row.items()))
-                  for row in rows)
+    return sorted(tuple(sorted((k, normal(v)) for k, v in row.items())) for row in rows)
+
+
+def normal_graph(graph: Graph) -> Graph:
+    out = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype == WKT:
+            o = Literal(re.sub(r"\s*([(),])\s*", r"\1", str(o)), datatype=WKT)
+        out.add((s, p, o))
+    return out
 
 
 # -- the store interface --------------------------------------------------------------------------
@@ -96,7 +117,7 @@ def test_construct_whole_graph_is_the_release(any_store, embedded):
     query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
     graph, expected = any_store.construct(query), embedded.construct(query)
     assert len(graph) == len(expected) == any_store.release().manifest["triples"]
-    assert isomorphic(graph, expected)  # blank nodes (ontology lists) survive the upload
+    assert isomorphic(normal_graph(graph), normal_graph(expected))  # blank nodes (ontology lists) survive
 
 
 def test_only_the_current_release_is_visible(any_store):
@@ -237,8 +258,9 @@ def test_pages_answer_503_while_the_store_is_down_and_recover(fresh_remote, buil
     app = create_app(settings)
     client = app.test_client()
     document = some_document(app.extensions["ikpe_store"])
-    assert client.get("/").status_code == 200
-    assert client.get(document, headers={"Accept": "text/html"}).status_code == 200
+    healthy = ["/", document]
+    for path in healthy:
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 200, path
 
     fresh_remote.stop()
     try:
@@ -252,8 +274,8 @@ def test_pages_answer_503_while_the_store_is_down_and_recover(fresh_remote, buil
     finally:
         fresh_remote.start()
     # the same app (same pooled connections, now stale) recovers by itself
-    assert client.get("/").status_code == 200
-    assert client.get(document, headers={"Accept": "text/html"}).status_code == 200
+    for path in healthy:
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 200, path
 
 
 class SilentStore:
@@ -314,7 +336,10 @@ def test_the_app_reads_the_same_release_from_two_workers(store_farm, build_dir, 
     elsewhere = load_settings(**{**{f: getattr(settings, f) for f in ("store", "remote_query_url")},
                                  "build_dir": build_dir / "not-here"})
     one, two = create_app(settings).test_client(), create_app(elsewhere).test_client()
-    assert one.get("/").get_data() == two.get("/").get_data()
+    document = some_document(open_store(settings))
+    first, second = (c.get(document, headers={"Accept": "text/turtle"}) for c in (one, two))
+    assert first.status_code == second.status_code == 200
+    assert first.get_data() == second.get_data() and first.headers["ETag"] == second.headers["ETag"]
     assert open_store(elsewhere).release().id == open_store(settings).release().id
     assert open_store(elsewhere).release().path is None  # no local dumps on that machine
 
@@ -340,6 +365,8 @@ def test_public_queries_answer_as_pyoxigraph_results(store_farm, build_dir, remo
     elif isinstance(expected, ox.QuerySolutions):
         assert [v.value for v in remote.variables] == [v.value for v in expected.variables]
         assert [[str(s[i]) for i in range(2)] for s in remote] == [[str(s[i]) for i in range(2)] for s in expected]
+    elif query.startswith("DESCRIBE"):  # implementation-defined: Virtuoso adds the incoming triples
+        assert {str(t) for t in expected} <= {str(t) for t in remote}
     else:
         assert sorted(str(t) for t in remote) == sorted(str(t) for t in expected)
 
@@ -356,3 +383,54 @@ def test_public_dataset_parameters_map_to_the_release(store_farm, build_dir, rem
     assert list(store.sparql(named, named_graphs=[meta], public_graph=public)) == []
     with pytest.raises(RemoteQueryError):
         store.sparql("SELECT * WHERE { ?s ?p }")
+
+
+def test_gunicorn_workers_share_the_store_and_survive_its_restart(tmp_path, build_dir):
+    """The production command on a remote store: workers agree (same ETag), answer 503 + Retry-After
+    quickly while the store is down, and recover without a restart of their own."""
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from server.store.stores.base import free_port
+
+    server = start_server("oxigraph-server", tmp_path / "oxigraph")
+    port = free_port()
+    env = {**os.environ, **{f"IKPE_{k.upper()}": str(v) for k, v in server.settings().items()},
+           "IKPE_BUILD_DIR": str(build_dir), "IKPE_REMOTE_CONNECT_TIMEOUT": "1", "IKPE_RETRY_AFTER": "11"}
+    Publisher(load_settings(build_dir=build_dir, **server.settings())).publish()
+    gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "3", "--timeout", "60",
+                                 "-b", f"127.0.0.1:{port}", "server.web.app:create_app()"], env=env,
+                                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def get(path):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Accept": "text/turtle"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers
+
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        answers = [get("/doc/project/thilik") for _ in range(9)]
+        assert {status for status, _ in answers} == {200}
+        assert len({headers["ETag"] for _, headers in answers}) == 1
+        server.stop()
+        for _ in range(6):
+            started = time.monotonic()
+            status, headers = get("/doc/project/thilik")
+            assert status == 503 and headers["Retry-After"] == "11"
+            assert time.monotonic() - started < 2.0
+        server.start()
+        assert [get("/doc/project/thilik")[0] for _ in range(6)] == [200] * 6
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(30)
+        server.stop()

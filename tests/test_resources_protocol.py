@@ -204,3 +204,16 @@ def test_sitemap_and_robots(client):
     assert f"<loc>{BASE}/doc/project/thilik</loc>" in text and "<urlset" in text
     robots = client.get("/robots.txt").get_data(as_text=True)
     assert f"Sitemap: {BASE}/sitemap.xml" in robots
+
+
+def test_pages_answer_503_with_retry_after_when_no_release_is_built(tmp_path):
+    from server.settings import load_settings
+    from server.web.app import create_app
+
+    app = create_app(load_settings(build_dir=tmp_path / "empty"))
+    client = app.test_client()
+    for path in ("/", "/doc/project/thilik", "/id/project/thilik", "/list/project"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.headers["Retry-After"] == str(app.config["SETTINGS"].retry_after)
+        assert "try again" in response.get_data(as_text=True).lower()

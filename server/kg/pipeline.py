@@ -11,7 +11,7 @@ from rdflib import Graph
 from .derive import derive
 from .geometry import geometry_graph
 from .mapping import SourceIndex, check_references, load_records
-from .problems import ProblemList
+from .problems import Location, ProblemList
 from .release import build_lock, prune_releases, write_release
 from .validate import load_turtle_dir, shacl_problems
 
@@ -40,6 +40,22 @@ def source_digest(settings) -> str:
     return digest.hexdigest()
 
 
+def _geometry_location(data_dir: Path) -> Location:
+    """The first GeoJSON file that is not valid JSON (with line), else the geo folder."""
+    import json
+
+    folder = Path(data_dir) / "geo"
+    shown = lambda path: path.relative_to(data_dir.parent).as_posix()  # noqa: E731
+    for path in sorted(folder.glob("*.geojson")):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            return Location(shown(path), error.lineno, error.colno)
+        except (OSError, UnicodeDecodeError):
+            return Location(shown(path))
+    return Location(shown(folder))
+
+
 def assemble(settings, language: str = "de", progress=lambda step: None) -> Outcome:
     """Read, map and validate the source data; the graph is returned only when it conforms."""
     timings = {}
@@ -51,7 +67,13 @@ def assemble(settings, language: str = "de", progress=lambda step: None) -> Outc
         return Outcome(problems, "reading")
     progress("mapping")
     graph = mapping.to_graph(records)
-    graph += geometry_graph(settings.data_dir, settings.id_base)
+    try:
+        graph += geometry_graph(settings.data_dir, settings.id_base)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        problems.add(_geometry_location(settings.data_dir), f"The boundary files in geo/ cannot be used "
+                     f"({type(error).__name__}: {error}). Restore them from the reference data "
+                     "(see data/SOURCES.md).", rule="geometry")
+        return Outcome(problems, "mapping")
     check_references(graph, settings.id_base, index, problems)
     if problems:
         return Outcome(problems, "mapping")
@@ -91,8 +113,10 @@ def build(settings, language: str = "de", progress=lambda step: None) -> Outcome
         started = time.perf_counter()
         metadata = {"source_digest": source_digest(settings), "public_base": settings.public_base,
                     "counts": outcome.counts}
+        parts = {}
         outcome.release = write_release(outcome.graph, settings.build_dir, metadata, progress,
-                                        release_steps(settings))
+                                        release_steps(settings), parts)
+        outcome.timings.update(parts)
         outcome.timings["release"] = time.perf_counter() - started
         prune_releases(settings.build_dir, settings.keep_releases)
         outcome.stage = "done"

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,13 +79,15 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_release(graph: Graph, build_dir: Path, metadata: dict, progress=lambda step: None,
-                  extra_steps=()) -> Path:
+                  extra_steps=(), timings: dict | None = None) -> Path:
     """Write ``graph`` as a new release and make it current; returns the release folder.
 
     ``extra_steps`` are called as ``step(graph, folder, manifest)`` after the store and dumps are
     written and before the release goes live (catalog, VoID, search index …); they may add files to
-    ``folder`` and entries to ``manifest``.
+    ``folder`` and entries to ``manifest``. ``timings`` (if given) receives the seconds of each part.
     """
+    timings = {} if timings is None else timings
+    started = time.perf_counter()
     releases = build_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -104,6 +107,8 @@ def write_release(graph: Graph, build_dir: Path, metadata: dict, progress=lambda
     store.bulk_load(ntriples, ox.RdfFormat.N_TRIPLES)
     store.flush()
 
+    timings["store"] = time.perf_counter() - started
+    started = time.perf_counter()
     progress("dumps")
     prefixes = {name: str(ns) for name, ns in PREFIXES.items()}
     files = {}
@@ -121,12 +126,15 @@ def write_release(graph: Graph, build_dir: Path, metadata: dict, progress=lambda
     (incoming / "dumps" / "SHA256SUMS").write_text(
         "".join(f"{info['sha256']}  {name}\n" for name, info in files.items()), encoding="utf-8")
 
+    timings["dumps"] = time.perf_counter() - started
+    started = time.perf_counter()
     manifest = dict(metadata, release=release_id, created=created.isoformat(), triples=len(graph), dumps=files)
     for step in extra_steps:
         progress(getattr(step, "__name__", "extra"))
         step(graph, incoming, manifest)
     (incoming / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
+    timings["release steps"] = time.perf_counter() - started
     progress("switch")
     final = releases / release_id
     os.rename(incoming, final)

@@ -147,6 +147,24 @@ def source_files(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.glob("*.yaml") if not p.name.startswith("."))
 
 
+_UNREAD = object()
+
+
+def _fast(text: str):
+    """The fast reader's content, or _UNREAD when ruamel must read the text."""
+    if text.startswith("\ufeff"):
+        return _UNREAD
+    enabled = gc.isenabled()
+    gc.disable()  # many small containers: the collector's passes would dominate
+    try:
+        return _fast_load(text)
+    except _Unsupported:
+        return _UNREAD
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_source(path: Path, display_name: str, problems: ProblemList):
     """The records of one file (a YAML list of mappings), or None after reporting why not."""
     raw = path.read_bytes()
@@ -159,8 +177,10 @@ def read_source(path: Path, display_name: str, problems: ProblemList):
                      f"The file is not UTF-8 text ({error.reason} at byte {error.start}): save it as UTF-8 "
                      "in your editor.", rule="encoding")
         return None
+    content = _fast(text)
     try:
-        content = _yaml().load(text)
+        if content is _UNREAD:
+            content = _yaml().load(text)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Location(display_name, mark.line + 1, mark.column + 1) if mark else Location(display_name)

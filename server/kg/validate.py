@@ -56,6 +56,11 @@ def engine(name: str = "turbo"):
 
 def shacl_problems(data: Graph, shapes: Graph, ontology: Graph, index: SourceIndex,
                    language: str = "de", engine_name: str = "turbo") -> ProblemList:
+    if engine_name == "turbo" and ontology is not None and all(t in data for t in ontology):
+        # The build validates data that already contains the ontology: mixing it in again changes
+        # nothing, and turbo would copy the whole data graph through rdflib for it (2.5× slower,
+        # 2.4× the memory at a million triples).
+        ontology = None
     conforms, report, _ = engine(engine_name)(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none",
         abort_on_first=False, allow_warnings=True, advanced=True,

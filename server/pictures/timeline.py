@@ -67,7 +67,7 @@ def format_partial(literal, precision: str | None, lang: str) -> str:
 def render_timeline(rows: list[Row], *, lang: str, title: str, href, id_prefix: str = "timeline",
                     standalone: bool = False) -> str:
     p = id_prefix
-    left, width, right_pad, row_height, top = 270, 760, 14, 40, 34
+    left, width, right_pad, row_height, top = 310, 800, 14, 40, 34
     chart = width - left - right_pad
     if rows:
         first_year = min(r.first for r in rows).year
@@ -126,9 +126,9 @@ def render_timeline(rows: list[Row], *, lang: str, title: str, href, id_prefix: 
         # the visible label sits beside the link (hidden from screen readers, which hear the link's name)
         out.append(f'<g class="row-label" aria-hidden="true">'
                    f'<text x="{8 + indent}" y="{y + 15}" font-weight="{weight}" {FONT} font-size="13" '
-                   f'fill="{TEXT}">{escape(_clip(row.label, 36))}</text>'
+                   f'fill="{TEXT}">{escape(_clip(row.label, 44))}</text>'
                    f'<text class="dates" x="{8 + indent}" y="{y + 31}" {FONT} font-size="11.5" '
-                   f'fill="{TEXT}">{escape(_clip(row.dates(), 44))}</text></g>')
+                   f'fill="{TEXT}">{escape(_clip(row.dates(), 50))}</text></g>')
         out.append(f'<a href={quoteattr(href(row.iri))} class="bar bar-{row.kind}" data-iri={quoteattr(row.iri)} '
                    f'aria-label={quoteattr(row.name())}><title>{escape(row.name())}</title>')
         out.append(f'<rect class="body" x="{x1:.1f}" y="{bar_y}" width="{max(x2 - x1, 2):.1f}" height="{bar_h}" '

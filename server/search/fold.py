@@ -15,6 +15,8 @@ _TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
 def _strip_marks(text: str) -> str:
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

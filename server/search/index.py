@@ -227,8 +227,9 @@ def write_index(records, path: Path, batch: int = 5000) -> dict:
         rid = count
         all_labels = [v for values in record.labels.values() for v in values]
         descriptions = [v for values in record.descriptions.values() for v in values]
+        folded = list(dict.fromkeys(v for label in all_labels for v in normal_variants(label)))
         data = {"labels": record.labels, "names": record.names, "keys": record.keys,
-                "types": record.types, "props": record.props}
+                "types": record.types, "props": record.props, "folded": folded}
         rows.append((rid, record.iri, record.type, record.type_labels[0], record.type_labels[1],
                      record.label("de"), record.label("en"), record.description("de"),
                      record.description("en"), record.kind, json.dumps(data, ensure_ascii=False)))

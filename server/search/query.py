@@ -31,6 +31,8 @@ MAX_QUERY_CHARS = 200
 MAX_TOKENS = 8
 MAX_TOKEN_CHARS = 64
 CANDIDATES = 200
+SCAN_CAP = 2000  # at most this many FTS matches are ranked per stage (exact matches always are)
+TYPED_SCAN_CAP = 20000
 COLUMN_WEIGHTS = (10.0, 6.0, 8.0, 1.0)  # label, names, keys, descr
 NAME_COLUMNS = ("label", "names", "keys")
 KIND_PENALTY = {0: 0.0, 1: -8.0, 2: -12.0}
@@ -75,7 +77,7 @@ def match_expression(tokens, *, any_token: bool = False, columns=None, prefix: b
     for token in tokens:
         if not TOKEN.fullmatch(token):  # defensive: tokens are [^\W_]+ by construction
             continue
-        parts.append(f'"{token}"' + ("*" if prefix else ""))
+        parts.append(f'"{token}"' + ("*" if prefix and len(token) > 1 else ""))  # 1 letter: whole word
     if not parts:
         return ""
     expression = (" OR " if any_token else " AND ").join(parts)
@@ -190,13 +192,20 @@ class SearchIndex:
         return found
 
     def _fts(self, expression: str, types, limit: int) -> list[tuple[int, float]]:
-        sql = "SELECT rowid, bm25(fts, ?, ?, ?, ?) AS r FROM fts WHERE fts MATCH ?"
+        """Best ``limit`` matches by bm25 among at most ``SCAN_CAP`` matches (``TYPED_SCAN_CAP`` with
+        a type filter): bounded work however common the words are."""
+        if not expression:
+            return []
         params: list = [*COLUMN_WEIGHTS, expression]
         if types:
-            sql += f" AND rowid IN (SELECT rid FROM types WHERE type IN ({','.join('?' * len(types))}))"
-            params += list(types)
-        sql += " ORDER BY r LIMIT ?"
-        params.append(limit)
+            sql = ("SELECT f.rowid, f.r FROM (SELECT rowid, bm25(fts, ?, ?, ?, ?) AS r FROM fts WHERE fts MATCH ? "
+                   "LIMIT ?) AS f WHERE EXISTS (SELECT 1 FROM types t WHERE t.rid = f.rowid AND t.type IN "
+                   f"({','.join('?' * len(types))})) ORDER BY f.r LIMIT ?")
+            params += [TYPED_SCAN_CAP, *types, limit]
+        else:
+            sql = ("SELECT f.rowid, f.r FROM (SELECT rowid, bm25(fts, ?, ?, ?, ?) AS r FROM fts WHERE fts MATCH ? "
+                   "LIMIT ?) AS f ORDER BY f.r LIMIT ?")
+            params += [SCAN_CAP, limit]
         try:
             return self.db.execute(sql, params).fetchall()
         except sqlite3.OperationalError:  # cannot happen with quoted tokens; never error on input
@@ -213,12 +222,11 @@ class SearchIndex:
         limit = max(0, min(int(limit), 1000))
         offset = max(0, min(int(offset), 10000))
         pool = max(CANDIDATES, offset + limit)
-        columns = NAME_COLUMNS if names_only else None
         types = tuple(types or ())
-        scored = dict(self._fts(match_expression(query.tokens, columns=columns), types, pool))
+        scored = self._stages(query.tokens, types, pool, names_only, any_token=False)
         words = [token for token in query.tokens if len(token) > 1]  # single letters: too noisy alone
         if not scored and len(words) > 1 or (not scored and words and len(words) < len(query.tokens)):
-            scored = dict(self._fts(match_expression(words, any_token=True, columns=columns), types, pool))
+            scored = self._stages(words, types, pool, names_only, any_token=True)
             results.fallback = bool(scored)
         results.capped = len(scored) >= pool
         exact = self.by_exact(query.text, types)
@@ -235,12 +243,22 @@ class SearchIndex:
         results.hits = ranked[offset:offset + limit]
         return results
 
+    def _stages(self, tokens, types, pool: int, names_only: bool, any_token: bool) -> dict[int, float]:
+        """Names, labels and keys first; descriptions too unless ``names_only`` (bm25 over all columns)."""
+        scored = dict(self._fts(match_expression(tokens, any_token=any_token, columns=NAME_COLUMNS), types, pool))
+        if not names_only:
+            for rid, rank in self._fts(match_expression(tokens, any_token=any_token), types, pool):
+                scored[rid] = min(rank, scored.get(rid, rank))
+        return scored
+
     @staticmethod
     def _score(hit: Hit, query: ParsedQuery, base: float) -> float:
         score = base + KIND_PENALTY.get(hit.kind, 0.0)
         if hit.exact is not None:
             score += BOOST_EXACT[hit.exact]
-        labels = [variant for label in hit.all_labels for variant in normal_variants(label)]
+        labels = hit.data.get("folded")  # folded label variants, precomputed by the build
+        if labels is None:
+            labels = [variant for label in hit.all_labels for variant in normal_variants(label)]
         if any(label.startswith(query.normal) for label in labels):
             score += 25.0
         words = {word for label in labels for word in label.split()}

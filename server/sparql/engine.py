@@ -166,6 +166,7 @@ class QueryEngine:
     def run(self, job, timeout: float):
         """The worker's answer, or QueryTimedOut / EngineBusy / WorkerLost."""
         deadline = time.monotonic() + timeout
+        self._release = job.release  # replacements preload the release in service now
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:

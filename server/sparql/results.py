@@ -128,10 +128,38 @@ def _tsv_term(term) -> str:
     return "" if term is None else str(term)
 
 
+def _json_bindings(variables: list[str], rows: list[list]) -> list[dict]:
+    """The hot loop of JSON results: one type dispatch per term, literal datatypes looked up once."""
+    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
+    bindings = []
+    for row in rows:
+        binding = {}
+        for name, term in zip(variables, row):
+            if term is None:
+                continue
+            kind = type(term)
+            if kind is named:
+                binding[name] = {"type": "uri", "value": term.value}
+            elif kind is literal:
+                language = term.language
+                if language:
+                    binding[name] = {"type": "literal", "value": term.value, "xml:lang": language}
+                else:
+                    datatype = term.datatype.value
+                    binding[name] = ({"type": "literal", "value": term.value} if datatype == XSD_STRING else
+                                     {"type": "literal", "value": term.value, "datatype": datatype})
+            elif kind is blank:
+                binding[name] = {"type": "bnode", "value": term.value}
+            else:
+                binding[name] = _json_term(term)
+        bindings.append(binding)
+    return bindings
+
+
 def write_select(fmt: str, variables: list[str], rows: list[list], truncated: bool) -> bytes:
     if fmt == "json":
-        bindings = [{v: _json_term(t) for v, t in zip(variables, row) if t is not None} for row in rows]
-        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}, "truncated": truncated}
+        doc = {"head": {"vars": variables}, "results": {"bindings": _json_bindings(variables, rows)},
+               "truncated": truncated}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt == "xml":
         out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']

@@ -38,6 +38,8 @@ from .base import GraphStore, QueryTimeout, ReleaseInfo, StoreUnavailable
 from .embedded import to_rdflib
 
 XSD_STRING = str(XSD.string)
+VIRTRDF_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
+GEO_WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 SELECT_TYPES = "application/sparql-results+json"
 GRAPH_TYPES = "application/n-triples, text/turtle;q=0.9"
 ANY_RESULT = "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8"
@@ -96,6 +98,14 @@ class RawResult:
     body: bytes
 
 
+def virtuoso_geometry(term):
+    """Virtuoso turns every ``geo:wktLiteral`` into its own ``virtrdf:Geometry`` on load (and writes the
+    WKT without the spaces after commas); give it the GeoSPARQL datatype back."""
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) == VIRTRDF_GEOMETRY:
+        return Literal(str(term), datatype=URIRef(GEO_WKT))
+    return term
+
+
 def term_from_json(value: dict):
     kind = value["type"]
     if kind == "uri":
@@ -107,6 +117,8 @@ def term_from_json(value: dict):
         if "xml:lang" in value:
             return Literal(value["value"], lang=value["xml:lang"])
         datatype = value.get("datatype")
+        if datatype == VIRTRDF_GEOMETRY:
+            datatype = GEO_WKT
         if datatype and datatype != XSD_STRING:
             return Literal(value["value"], datatype=URIRef(datatype))
         return Literal(value["value"])
@@ -231,7 +243,8 @@ class RemoteStore(GraphStore):
         media_type = response.headers.get("Content-Type", "text/turtle").split(";")[0].strip().lower()
         graph = Graph()
         for triple in ox.parse(response.data, PARSERS.get(media_type, ox.RdfFormat.TURTLE)):
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
+                       virtuoso_geometry(to_rdflib(triple.object))))
         return graph
 
     def sparql(self, query: str, *, default_graphs=(), named_graphs=(), public_graph: str | None = None,

@@ -7,7 +7,7 @@ from flask import Flask, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..settings import Settings, load_settings
-from ..store import open_store
+from ..store import QueryTimeout, StoreUnavailable, open_store
 
 MAX_URL_LENGTH = 2048
 BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -31,6 +31,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.before_request(refuse_malformed_urls)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, error_page)
+    app.register_error_handler(StoreUnavailable, store_unavailable)
+    app.register_error_handler(QueryTimeout, store_unavailable)
     return app
 
 
@@ -71,4 +73,21 @@ def error_page(error: HTTPException):
     response.mimetype = "text/html"
     if error.code == 410:
         response.headers.setdefault("Access-Control-Allow-Origin", "*")
+    return response
+
+
+def store_unavailable(error):
+    """503 Service Unavailable with Retry-After when the store is down, missing or too slow."""
+    from flask import current_app
+
+    retry = getattr(current_app.config["SETTINGS"], "retry_after", 30)
+    try:
+        body = render_template("errors/503.html", retry_after=retry, breadcrumbs=None)
+        mimetype = "text/html"
+    except Exception:  # the page itself may need the store (pictures): fall back to text
+        body, mimetype = f"503 Service Unavailable: the data store is not reachable. Try again in {retry} s.\n", \
+            "text/plain"
+    response = current_app.response_class(body, status=503, mimetype=mimetype)
+    response.headers["Retry-After"] = str(retry)
+    response.headers["Cache-Control"] = "no-store"
     return response
