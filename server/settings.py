@@ -123,13 +123,21 @@ class Settings:
         return self.build_dir / "current"
 
 
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
 def load_settings(**overrides) -> Settings:
     values = {}
     for f in fields(Settings):
         parse = f.metadata.get("parse") or (lambda v: v)
         env = os.environ.get(f"IKPE_{f.name.upper()}")
         if env is not None:
-            values[f.name] = parse(env)
+            try:
+                values[f.name] = parse(env)
+            except ValueError:
+                raise SettingsError(f"IKPE_{f.name.upper()}={env!r} is not a valid value: "
+                                    f"{f.metadata['doc']}") from None
     for name, value in overrides.items():
         if value is None:
             continue
@@ -149,3 +157,28 @@ def settings_table() -> list[tuple[str, str, str]]:
             default = ",".join(default)
         rows.append((f"IKPE_{f.name.upper()}", str(default), f.metadata["doc"]))
     return rows
+
+
+TABLE_START = "<!-- settings-table:start -->"
+TABLE_END = "<!-- settings-table:end -->"
+
+
+def settings_markdown() -> str:
+    """The settings table as Markdown (written into docs/settings.md between the markers)."""
+    lines = ["| environment variable | default | meaning |", "|---|---|---|"]
+    for name, default, doc in settings_table():
+        shown = f"`{default}`" if default else "(empty)"
+        lines.append(f"| `{name}` | {shown} | {doc} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m server.settings > refreshes the table in docs/settings.md
+    import re
+    import sys
+
+    doc = PROJECT_ROOT / "docs" / "settings.md"
+    text = doc.read_text(encoding="utf-8")
+    block = f"{TABLE_START}\n{settings_markdown()}\n{TABLE_END}"
+    doc.write_text(re.sub(re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _: block, text,
+                          flags=re.S), encoding="utf-8")
+    sys.stdout.write(block + "\n")

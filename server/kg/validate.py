@@ -61,10 +61,12 @@ def shacl_problems(data: Graph, shapes: Graph, ontology: Graph, index: SourceInd
         # nothing, and turbo would copy the whole data graph through rdflib for it (2.5× slower,
         # 2.4× the memory at a million triples).
         ontology = None
-    conforms, report, _ = engine(engine_name)(
+    conforms, report, text = engine(engine_name)(
         data, shacl_graph=shapes, ont_graph=ontology, inference="none",
         abort_on_first=False, allow_warnings=True, advanced=True,
     )
+    if not isinstance(report, Graph):  # turbo reports an engine failure as (False, failure, text)
+        raise RuntimeError(f"The SHACL engine {engine_name!r} failed: {text}")
     problems = ProblemList()
     if conforms:
         return problems
