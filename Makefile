@@ -42,6 +42,10 @@ system-deps:
 	  echo "Installing Debian packages (virtuoso-opensource) …"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; \
 	fi
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  echo "Installing Debian packages (wrk, for the load tests) …"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
 
 build: setup
 	$(BIN)/ikpe-lod build

@@ -187,6 +187,16 @@ def configure(settings, stream=None) -> logging.Handler:
     return handler
 
 
+def reset() -> None:
+    """Undo :func:`configure` (tests): the app's loggers propagate to the root logger again."""
+    for name in APP_LOGGERS:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if getattr(h, _MARK, False)]:
+            logger.removeHandler(old)
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
+
+
 def init_app(app, stream=None) -> logging.Handler:
     """Structured logs for ``app``. Call it after ``limits.init_app`` so that 429s are logged too."""
     from flask import request
@@ -195,6 +205,9 @@ def init_app(app, stream=None) -> logging.Handler:
     settings = app.config["SETTINGS"]
     handler = configure(settings, stream)
     app.logger.removeHandler(default_handler)  # the app logger (``server.web.app``) uses ours
+    if app.extensions.get("ikpe_logging"):  # already wired: only the handler (stream) changes
+        return handler
+    app.extensions["ikpe_logging"] = True
 
     @app.after_request
     def remember_release(response):

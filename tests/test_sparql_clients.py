@@ -66,9 +66,7 @@ def test_sparqlwrapper_sees_a_bad_query_as_bad(live_server):
         wrapper(live_server, "SELECT ?x WHERE { ?x }", JSON)
 
 
-@pytest.mark.parametrize("method", ["POST_FORM", pytest.param("GET", marks=pytest.mark.xfail(
-    strict=True, reason="server/web/app.py answers 414 to any URL over 2048 characters before /sparql sees it; "
-                        "SPARQLStore sends ~2.3 kB of default PREFIXes by GET (the lead is asked to exempt /sparql)"))])
+@pytest.mark.parametrize("method", ["POST_FORM", "GET"])  # GET: ~2.3 kB of PREFIXes in the URL
 def test_rdflib_sparqlstore(live_server, projects, method):
     store = SPARQLStore(live_server.url + "/sparql", returnFormat="json", method=method)
     graph = Graph(store=store)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import xml.etree.ElementTree as ET
 from urllib.parse import quote
 
@@ -370,3 +371,130 @@ def test_exactly_at_the_limit_is_not_truncated(limited):
     response = limited.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o } LIMIT 5"})
     assert len(response.get_json()["results"]["bindings"]) == 5
     assert response.get_json()["truncated"] is False and "X-SPARQL-Truncated" not in response.headers
+
+
+# -- the same endpoint on the remote stores (Oxigraph server, Virtuoso on 127.0.0.1) ----------------
+from stores import REMOTE_KINDS, store_farm  # noqa: E402,F401  (fixture)
+
+MAX_ROWS = 5
+
+
+@pytest.fixture(scope="module", params=REMOTE_KINDS)
+def remote(request, store_farm, build_dir):  # noqa: F811
+    """An app on a remote store with a small row limit, and its in-process client."""
+    settings = store_farm.settings(request.param, build_dir, sparql_max_rows=MAX_ROWS)
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    assert "ikpe_sparql_engine" not in app.extensions
+    return app.test_client()
+
+
+def test_remote_select_json_and_csv(remote, projects):
+    few = PROJECTS + f" LIMIT {MAX_ROWS}"
+    response = remote.get("/sparql", query_string={"query": few})
+    assert response.status_code == 200, response.data
+    assert response.headers["Content-Type"] == "application/sparql-results+json"
+    assert json_values(response) == projects[:MAX_ROWS]
+    assert response.get_json()["truncated"] is False and "X-SPARQL-Truncated" not in response.headers
+    response = remote.post("/sparql", data={"query": few}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert parse_select("text/csv", response.data) == projects[:MAX_ROWS]
+    assert "ikpe_sparql_engine" not in remote.application.extensions  # no local worker: the store answered
+
+
+def test_remote_ask(remote, projects):
+    for query, expected in ((f"ASK {{ <{projects[0]}> a <{IKPE}Project> }}", True),
+                            (f"ASK {{ <{projects[0]}> a <{IKPE}Nothing> }}", False)):
+        response = remote.get("/sparql", query_string={"query": query})
+        assert response.status_code == 200 and response.get_json()["boolean"] is expected
+        xml = remote.get("/sparql", query_string={"query": query, "format": "xml"})
+        assert ET.fromstring(xml.data).find(f"{SRX}boolean").text == str(expected).lower()
+
+
+@pytest.mark.parametrize("name, rdflib_format", [("turtle", "turtle"), ("jsonld", "json-ld"),
+                                                 ("rdfxml", "xml"), ("ntriples", "nt")])
+def test_remote_construct(remote, projects, name, rdflib_format):
+    query = CONSTRUCT.replace("WHERE {", f"WHERE {{ VALUES ?p {{ <{projects[0]}> <{projects[1]}> }}")
+    response = remote.post("/sparql", data={"query": query, "format": name})
+    assert response.status_code == 200, response.data
+    assert response.mimetype == results_media_type(name)
+    graph = Graph().parse(data=response.data, format=rdflib_format)
+    assert sorted(str(s) for s in graph.subjects(RDF.type, URIRef(IKPE + "Project"))) == projects[:2]
+
+
+def results_media_type(name):
+    from server.sparql.results import BY_NAME
+
+    return BY_NAME[name].media_type
+
+
+TYPED = "SELECT DISTINCT ?s WHERE { ?s a ?t FILTER(isIRI(?s)) } ORDER BY ?s"
+
+
+def test_remote_select_truncation_is_signalled(remote, store):
+    everything = [str(r["s"]) for r in store.select(TYPED)]  # the embedded store's answer
+    assert len(everything) > MAX_ROWS
+    response = remote.get("/sparql", query_string={"query": TYPED})  # no LIMIT of its own
+    assert response.status_code == 200
+    assert json_values(response, "s") == everything[:MAX_ROWS]
+    assert response.get_json()["truncated"] is True
+    assert response.headers["X-SPARQL-Truncated"] == "true" and response.headers["X-SPARQL-Max-Rows"] == "5"
+    # a LIMIT of its own above the row limit, and CSV: the headers say it
+    response = remote.get("/sparql", query_string={"query": TYPED + " LIMIT 100", "format": "csv"})
+    assert [r[0] for r in csv.reader(io.StringIO(response.data.decode()))][1:] == everything[:MAX_ROWS]
+    assert response.headers["X-SPARQL-Truncated"] == "true"
+    # exactly at the limit: not truncated
+    response = remote.get("/sparql", query_string={"query": TYPED + f" LIMIT {MAX_ROWS}"})
+    assert response.get_json()["truncated"] is False and "X-SPARQL-Truncated" not in response.headers
+    response = remote.get("/sparql", query_string={"query": "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t }"})
+    assert len(Graph().parse(data=response.data, format="turtle")) == MAX_ROWS
+    assert response.headers["X-SPARQL-Truncated"] == "true"
+
+
+@pytest.mark.parametrize("update", ["INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }",
+                                    "CLEAR ALL", "DROP ALL", "DELETE WHERE { ?s ?p ?o }"])
+def test_remote_update_is_refused(remote, update):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def total():
+        return remote.get("/sparql", query_string={"query": count}).get_json()["results"]["bindings"][0]["n"]["value"]
+
+    before = total()
+    for response in (remote.post("/sparql", data={"query": update}),
+                     remote.post("/sparql", data=update.encode(), content_type="application/sparql-query"),
+                     remote.post("/sparql", data={"update": update})):
+        assert response.status_code == 403, response.data
+        assert b"read-only" in response.data
+    assert total() == before
+
+
+def test_remote_service_is_refused(remote):
+    for query in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+                  "SELECT * WHERE { ?s ?p 1SERVICE<http://127.0.0.1:9/sparql>{ ?s ?p ?o } }",
+                  "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+                  "SELECT * WHERE { VALUES ?e { <http://127.0.0.1:9/> } SERVICE ?e { ?s ?p ?o } }"):
+        response = remote.post("/sparql", data={"query": query})
+        assert response.status_code in (400, 403), (query, response.data)
+        assert response.mimetype == "text/plain"
+
+
+def test_remote_errors(remote):
+    response = remote.get("/sparql", query_string={"query": "SELECT ?x WHERE { ?x ?y }"})
+    assert_plain_error(response, 400)
+    response = remote.get("/sparql", query_string={"query": f"SELECT * FROM <{GRAPH}> WHERE {{ ?s ?p ?o }}"})
+    assert_plain_error(response, 400)
+    assert b"FROM" in response.data
+
+
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
+def test_remote_timeout(store_farm, build_dir, kind):  # noqa: F811
+    """A heavy query past a small time limit answers the timeout status; the endpoint answers after it."""
+    client = create_app(store_farm.settings(kind, build_dir, sparql_timeout=0.3)).test_client()
+    heavy = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . "
+             "FILTER(STRLEN(CONCAT(STR(?c), STR(?f))) > 100000) }")
+    started = time.monotonic()
+    response = client.get("/sparql", query_string={"query": heavy})
+    assert response.status_code == 503, response.data
+    assert b"time limit" in response.data and response.mimetype == "text/plain"
+    assert time.monotonic() - started < 8  # the limit fired: the store was not waited for
+    assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).get_json()["boolean"] is True

@@ -248,3 +248,100 @@ def test_query_length_limit(short):
 def test_request_body_limit(short):
     response = short.post("/sparql", data=b"x" * 100_000, content_type="application/sparql-query")
     assert response.status_code == 413 and b"too large" in response.data
+
+
+# -- keyword pre-check: only queries that may contain SERVICE / FROM as code pay for the full parse ----
+@pytest.mark.parametrize("query", [
+    "PREFIX schema: <http://schema.org/> SELECT ?o WHERE { ?o schema:validFrom ?d }",   # prefixed name
+    "SELECT ?s WHERE { ?s ?p 'use SERVICE <http://127.0.0.1:9/> { } FROM <x>' }",       # string literal
+    'SELECT ?s WHERE { ?s ?p """long\nSERVICE <http://127.0.0.1:9/> {}""" }',
+    "SELECT ?s WHERE { ?s <http://example.org/service> ?o }",                           # IRI
+    "SELECT ?validFrom ?service WHERE { ?s ?p ?validFrom . ?s ?q ?service }",            # variables
+    "SELECT ?s WHERE { ?s ?p _:fromHere } # served from the SERVICE desk\n",            # blank node, comment
+    "PREFIX ex: <http://example.org/> SELECT ?s WHERE { ?s ex:a\\'SERVICE ?o }",       # escaped quote in a name
+])
+def test_mentions_need_no_parse(query):
+    from server.sparql.guard import needs_parse
+
+    assert not needs_parse(query)
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+    "select * where { service\t<http://127.0.0.1:9/>{} }",
+    "SELECT * WHERE { ?s ?p ?o sErViCe<http://127.0.0.1:9/>{} }",
+    "SELECT * WHERE { ?s ?p 1SERVICE<http://127.0.0.1:9/>{} }",       # a number, then the keyword
+    "SELECT * WHERE { ?s ?p 1e5SERVICE:x{} }",                        # not a prefixed name 1e5SERVICE:x
+    "SELECT * WHERE { ?s ?p ?o SERVICEx:y{} }",                       # PEG: SERVICE x:y {
+    "SELECT * WHERE { ?s ?p 'x'@deSERVICE<http://127.0.0.1:9/>{} }",  # after a language tag
+    "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/> {} }",      # codepoint escape
+    "SELECT * WHERE { ?s ?p 'unterminated SERVICE <http://127.0.0.1:9/> {} }",
+    "SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }",
+    "SELECT*FROM:g WHERE{}", "SELECT * from\nnamed <http://example.org/g> { }",
+    "CONSTRUCT { ?s ?p ?o } FrOm <http://example.org/g> WHERE { ?s ?p ?o }",
+    "SELECT * WHERE { ?s ?p ?o } # comment\nSERVICE",
+])
+def test_keywords_need_the_parse(query):
+    from server.sparql.guard import needs_parse
+
+    assert needs_parse(query)
+
+
+def test_mentions_are_answered_and_keywords_still_refused(client):
+    query = ("PREFIX schema: <http://schema.org/> SELECT ?s WHERE { ?s ?p ?o "
+             "FILTER(?o != 'served from the SERVICE desk') FILTER(?p != <http://example.org/service>) "
+             "OPTIONAL { ?s schema:validFrom ?from } } LIMIT 1")
+    assert client.get("/sparql", query_string={"query": query}).status_code == 200
+    refused = query.replace("OPTIONAL", "SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } OPTIONAL")
+    assert client.get("/sparql", query_string={"query": refused}).status_code == 403
+
+
+# -- a worker without the privilege to isolate itself (gunicorn as an unprivileged user) ------------
+SITECUSTOMIZE = '''
+import ctypes, errno
+
+class _Libc:
+    """The C library, except that unshare() fails with EPERM, as for a process without CAP_SYS_ADMIN
+    on a kernel without unprivileged user namespaces."""
+
+    def __init__(self, real):
+        self._real = real
+
+    def unshare(self, flags):
+        ctypes.set_errno(errno.EPERM)
+        return -1
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+_CDLL = ctypes.CDLL
+
+def CDLL(name, *args, **kwargs):
+    library = _CDLL(name, *args, **kwargs)
+    return _Libc(library) if name is None else library
+
+ctypes.CDLL = CDLL
+'''
+
+
+def test_without_privilege_the_worker_starts_and_the_guard_keeps_service_out(build_dir, listener, tmp_path,
+                                                                             monkeypatch, caplog):
+    (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE)  # loaded by each worker at start-up
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    settings = load_settings(build_dir=build_dir)
+    release = str(settings.current_release.resolve())
+    config = Config(graph_name=graph_name(settings.public_base), in_memory=True, max_rows=100)
+    with caplog.at_level("WARNING", logger="server.sparql.engine"):
+        engine = QueryEngine(config, release, workers=1, isolate=True)
+    try:
+        assert engine.isolated is False
+        assert "WITHOUT network isolation" in caplog.text
+        answer = engine.run(Job(COUNT, release, "json", "turtle"), timeout=20)
+        assert answer.status == 200 and b'"n"' in answer.body
+        for query in service_queries(listener.url):
+            answer = engine.run(Job(query, release, "json", "turtle"), timeout=20)
+            assert answer.status in (400, 403), (query, answer.body)
+    finally:
+        engine.close()
+    time.sleep(0.5)
+    assert listener.connections == []

@@ -24,6 +24,7 @@ from .sources import read_source, source_files
 # properties the build derives, located at the source key they are derived from
 DERIVED_FROM = {str(IKPE.periodStart): str(SCHEMA.startDate), str(IKPE.periodEnd): str(SCHEMA.endDate)}
 PARTIAL_DATE = "ikpe:partialDate"  # context marker: the precision is read from the value
+IRI_TEXT = re.compile(r'^[^\x00-\x20<>"{}|^`\\\x7f]+$')  # characters RFC 3987 allows in an IRI
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 PRECISIONS = [
     (re.compile(r"^\d{4}$"), XSD.gYear),
@@ -139,6 +140,10 @@ class Mapping:
             problems.add(where, "The record has no 'id'. Every record needs one (e.g. 'project/thilik').",
                          property="id", rule="required-id")
             return None
+        if not IRI_TEXT.match(record_id):
+            problems.add(where, "The id must not contain spaces or any of < > \" { } | ^ ` \\.",
+                         record=record_id, property="id", value=record_id, rule="value-iri")
+            return None
         subject = self.expand(record_id)
         if subject in index.subjects:
             first = index.subjects[subject]
@@ -202,9 +207,10 @@ class Mapping:
         if not all(isinstance(v, str) for v in values):
             return fail(f"'{term.name}' must be text or a list of texts, not a nested structure.")
         if term.kind == "iri":
-            bad = [v for v in values if not v.strip() or " " in v.strip()]
+            bad = [v for v in values if not IRI_TEXT.match(v)]
             if bad:
-                return fail(f"'{term.name}' must be an id or IRI without spaces.", bad[0])
+                return fail(f"'{term.name}' must be an id or IRI without spaces or any of "
+                            f"< > \" {{ }} | ^ ` \\.", bad[0])
             return value
         if term.kind == "partial-date":
             typed = []

@@ -15,6 +15,8 @@ import gc
 from pathlib import Path
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, ComposerError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import Tag, VersionedResolver
@@ -33,9 +35,21 @@ class StringResolver(VersionedResolver):
         return super().resolve(kind, value, implicit)
 
 
+class NoAliasComposer(Composer):
+    """Refuse YAML aliases: staff data never needs them, and they allow "billion laughs" bombs."""
+
+    def compose_node(self, parent, index):
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            raise ComposerError(None, None, "aliases (*name) are not allowed in the source data; write "
+                                "the value out instead", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.Resolver = StringResolver
+    yaml.Composer = NoAliasComposer
     yaml.allow_duplicate_keys = False
     return yaml
 

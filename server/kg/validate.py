@@ -23,8 +23,15 @@ def load_turtle_dir(folder: Path) -> Graph:
     return graph
 
 
-def _message(report: Graph, result, language: str) -> str:
+def _message(report: Graph, result, language: str, shapes: Graph | None = None) -> str:
     messages = [m for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)]
+    if shapes is not None and not any(m.language == language for m in messages):
+        # Engines drop the language tags of sh:sparql messages: take them from the shapes graph.
+        for source in (report.value(result, SH.sourceConstraint), report.value(result, SH.sourceShape)):
+            tagged = [m for m in shapes.objects(source, SH.message) if isinstance(m, Literal) and m.language]
+            if source is not None and tagged and len(tagged) >= len(messages):
+                messages = tagged
+                break
     for wanted in (language, "en", "de", None):
         for message in messages:
             if message.language == wanted:
@@ -78,7 +85,7 @@ def shacl_problems(data: Graph, shapes: Graph, ontology: Graph, index: SourceInd
         component = report.value(result, SH.sourceConstraintComponent)
         problems.add(
             index.locate(str(focus), str(path) if path is not None else None),
-            _message(report, result, language),
+            _message(report, result, language, shapes),
             record=str(focus),
             property=str(path) if path is not None else None,
             value=None if value is None else str(value),

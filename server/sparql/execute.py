@@ -1,7 +1,9 @@
 """What a worker process does with one query: screen it (:mod:`.guard`), evaluate it with pyoxigraph
 on the dataset the request or the query names, cut it at the row limit, serialize it (:mod:`.results`).
 
-Runs inside a worker (:mod:`.engine`); returns an :class:`Answer` for every input, never raises.
+:func:`run` runs inside a worker (:mod:`.engine`); returns an :class:`Answer` for every input, never
+raises. :func:`respond` (cut and serialise) is shared with the remote store's path in
+:mod:`server.web.sparql`.
 
 The RDF dataset (SPARQL 1.1 Query §13, Protocol §2.1.4): the published data is one graph, named
 ``<public base>/sparql#graph``. Without FROM/FROM NAMED and without ``default-graph-uri``/
@@ -100,6 +102,13 @@ def run(job: Job, dataset: Dataset, config: Config) -> Answer:
         return _refusal(refused.status, refused.message)
     except Exception as error:  # noqa: BLE001 — evaluation errors are the query's, not the server's
         return _refusal(400, f"Query evaluation failed: {error}")
+    return respond(outcome, job, config)
+
+
+def respond(outcome, job: Job, config: Config) -> Answer:
+    """The answer for an evaluated query: pyoxigraph's ``QueryBoolean``, ``QuerySolutions`` or an
+    iterator of triples/quads (from the embedded store or :meth:`server.store.remote.RemoteStore.sparql`),
+    serialised in the chosen format and cut at the row limit (saying so)."""
     form = ("ASK" if isinstance(outcome, ox.QueryBoolean) else
             "SELECT" if isinstance(outcome, ox.QuerySolutions) else "CONSTRUCT/DESCRIBE")
     graph_form = form == "CONSTRUCT/DESCRIBE"

@@ -50,6 +50,19 @@ class EmbeddedStore(GraphStore):
 
     # -- release switching ----------------------------------------------------------------
     def _current(self) -> tuple[ReleaseInfo, ox.Store]:
+        """The release of this request: pinned in ``flask.g`` at the first read, so a request that
+        reads the store several times is answered wholly from one release even if a build
+        switches ``current`` meanwhile."""
+        from flask import g, has_app_context
+
+        if not has_app_context():
+            return self._latest()
+        pinned = g.get("ikpe_embedded_release")
+        if pinned is None:
+            pinned = g.ikpe_embedded_release = self._latest()
+        return pinned
+
+    def _latest(self) -> tuple[ReleaseInfo, ox.Store]:
         link = self.settings.current_release
         try:
             target = os.readlink(link)

@@ -248,7 +248,7 @@ class RemoteStore(GraphStore):
         return graph
 
     def sparql(self, query: str, *, default_graphs=(), named_graphs=(), public_graph: str | None = None,
-               timeout: float | None = None):
+               timeout: float | None = None, inspected: tuple[str | None, bool] | None = None):
         """A public query's answer as pyoxigraph objects, like ``pyoxigraph.Store.query`` gives them.
 
         ``QuerySolutions`` (SELECT), ``QueryBoolean`` (ASK) or an iterator of ``Triple`` (CONSTRUCT,
@@ -257,9 +257,10 @@ class RemoteStore(GraphStore):
         ``default-graph-uri``/``named-graph-uri`` values naming ``public_graph`` mean that release, any
         other graph is empty. FROM / FROM NAMED raise :class:`DatasetClauseError`; the store's refusal of
         a query raises :class:`RemoteQueryError` (its ``status`` and ``message``); past ``timeout``
-        :class:`QueryTimeout`.
+        :class:`QueryTimeout`. ``inspected``: :func:`inspect_query`'s answer when the caller has parsed
+        the query already (the SPARQL endpoint's guard does), to spare a second parse.
         """
-        form, dataset_clause = inspect_query(query)
+        form, dataset_clause = inspected if inspected is not None else inspect_query(query)
         if dataset_clause:
             raise DatasetClauseError("FROM and FROM NAMED are not supported here: this endpoint serves one "
                                      "dataset (use the default graph, or default-graph-uri).")

@@ -10,6 +10,7 @@ from ..settings import Settings, load_settings
 from ..store import QueryTimeout, StoreUnavailable, open_store
 
 MAX_URL_LENGTH = 2048
+OWN_LENGTH_LIMITS = ("/sparql",)  # answer 414/413 themselves, with their own (documented) limit
 BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -37,9 +38,14 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
 
 def refuse_malformed_urls():
-    """Malformed percent-encoding or bytes that are not UTF-8 → 400; absurdly long URLs → 414."""
+    """Malformed percent-encoding or bytes that are not UTF-8 → 400; absurdly long URLs → 414.
+
+    Not the length for ``/sparql``: queries by GET are long (rdflib's SPARQLStore sends ~2.3 kB of
+    PREFIXes), and the endpoint enforces ``IKPE_SPARQL_MAX_QUERY_LENGTH`` itself (414/413 with a message).
+    """
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
-    if len(raw) > MAX_URL_LENGTH or len(request.full_path) > MAX_URL_LENGTH:
+    if request.path not in OWN_LENGTH_LIMITS and (
+            len(raw) > MAX_URL_LENGTH or len(request.full_path) > MAX_URL_LENGTH):
         abort(414)
     if BAD_PERCENT.search(raw.split("?", 1)[0]) or "\ufffd" in request.path:
         abort(400)

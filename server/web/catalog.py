@@ -350,7 +350,7 @@ def void(ext: str | None = None):
 DUMP_TYPES = {".ttl": "text/turtle; charset=utf-8", ".jsonld": "application/ld+json; charset=utf-8",
               ".rdf": "application/rdf+xml; charset=utf-8", ".gz": "application/gzip",
               "SHA256SUMS": "text/plain; charset=utf-8"}
-RELEASE_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
+RELEASE_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
 FILE_NAME = re.compile(r"^(projects/)?[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 

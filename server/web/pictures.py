@@ -25,6 +25,7 @@ from .. import pictures
 from ..pictures import data
 from ..pictures.texts import text
 from ..store import StoreUnavailable
+from .resources import LOCAL_NAME
 
 blueprint = Blueprint("pictures", __name__)
 
@@ -175,7 +176,7 @@ def _exists(iri: str) -> bool:
 
 
 def _thing(kind: str, slug: str) -> str:
-    if "/" in slug or "<" in slug or ">" in slug or " " in slug:
+    if "/" in slug or not LOCAL_NAME.match(slug):  # only characters our own IRIs use reach SPARQL
         abort(404)
     iri = f"{_settings().id_base}{kind}/{slug}"
     if not _exists(iri):

@@ -12,10 +12,12 @@ from werkzeug.exceptions import HTTPException
 from ..kg.namespaces import PREFIXES
 from ..sparql import examples, results
 from ..sparql.engine import EngineBusy, QueryEngine, QueryTimedOut, WorkerLost
-from ..sparql.execute import Config, Job
+from ..sparql.execute import Answer, Config, Job, respond
+from ..sparql.guard import FORMS, Refused, screen
 from ..sparql.protocol import ProtocolError, negotiate, read_request
 from ..sparql.service_description import describe, graph_name
-from ..store import StoreUnavailable
+from ..store import QueryTimeout, StoreUnavailable
+from ..store.remote import DatasetClauseError, RemoteQueryError, RemoteStore
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -99,6 +101,12 @@ def preflight() -> Response:
 
 
 # -- queries ---------------------------------------------------------------------------------------
+def config(settings) -> Config:
+    return Config(graph_name=graph_name(settings.public_base), in_memory=settings.store_in_memory,
+                  max_rows=settings.sparql_max_rows, federation_allow=tuple(settings.sparql_federation_allow),
+                  prefixes={k: str(v) for k, v in PREFIXES.items()})
+
+
 def engine() -> QueryEngine:
     app = current_app._get_current_object()
     engine = app.extensions.get("ikpe_sparql_engine")
@@ -108,11 +116,7 @@ def engine() -> QueryEngine:
             if engine is None:
                 settings = _settings()
                 release = app.extensions["ikpe_store"].release()
-                config = Config(graph_name=graph_name(settings.public_base), in_memory=settings.store_in_memory,
-                                max_rows=settings.sparql_max_rows,
-                                federation_allow=tuple(settings.sparql_federation_allow),
-                                prefixes={k: str(v) for k, v in PREFIXES.items()})
-                engine = QueryEngine(config, str(release.path), workers=settings.sparql_workers,
+                engine = QueryEngine(config(settings), str(release.path), workers=settings.sparql_workers,
                                      isolate=not settings.sparql_federation_allow)
                 app.extensions["ikpe_sparql_engine"] = engine
     return engine
@@ -121,20 +125,22 @@ def engine() -> QueryEngine:
 def run_query(query_request, choice) -> Response:
     settings = _settings()
     store = current_app.extensions["ikpe_store"]
+    timeout = timed_out(settings)
     try:
-        release = store.release()
-        if release.path is None:
-            return plain(501, "The SPARQL endpoint answers from the embedded store only; "
-                              "this server reads a remote store.")
-        job = Job(query_request.query, str(release.path), choice.results, choice.graph,
-                  query_request.default_graphs or None, query_request.named_graphs or None)
-        answer = engine().run(job, settings.sparql_timeout)
+        if isinstance(store, RemoteStore):
+            answer = remote_answer(store, query_request, choice, settings)
+        else:
+            release = store.release()
+            job = Job(query_request.query, str(release.path), choice.results, choice.graph,
+                      query_request.default_graphs or None, query_request.named_graphs or None)
+            answer = engine().run(job, settings.sparql_timeout)
+    except QueryTimedOut:
+        return timeout
+    except QueryTimeout as error:  # the remote store: our read timeout, or the store's own time limit
+        timeout.headers["Retry-After"] = str(error.retry_after)
+        return timeout
     except StoreUnavailable as error:
         return plain(503, f"No data to query: {error}", {"Retry-After": str(settings.retry_after)})
-    except QueryTimedOut:
-        return plain(503, f"Query stopped: it ran longer than the time limit of {settings.sparql_timeout:g} s "
-                          "(setting IKPE_SPARQL_TIMEOUT). Narrow it down (more specific patterns, LIMIT) "
-                          "or use the dumps for whole-graph work.")
     except EngineBusy:
         return plain(503, f"All query workers stayed busy for {settings.sparql_timeout:g} s; try again later.",
                      {"Retry-After": str(settings.retry_after)})
@@ -146,6 +152,47 @@ def run_query(query_request, choice) -> Response:
     response.headers["Cache-Control"] = "no-store" if answer.status != 200 else \
         f"public, max-age={settings.cache_max_age}"
     return response
+
+
+def timed_out(settings) -> Response:
+    return plain(503, f"Query stopped: it ran longer than the time limit of {settings.sparql_timeout:g} s "
+                      "(setting IKPE_SPARQL_TIMEOUT). Narrow it down (more specific patterns, LIMIT) "
+                      "or use the dumps for whole-graph work.")
+
+
+RDFLIB_FORMS = {short: name for name, short in FORMS.items()}
+
+
+def remote_answer(store: RemoteStore, query_request, choice, settings) -> Answer:
+    """A query on the remote store, under the rules of the embedded one.
+
+    The guard runs in full (every query is parsed: the store, not our network-less worker, runs it,
+    so only the four query forms and no SERVICE outside the allow-list may reach it). A SELECT without
+    its own LIMIT gets ``LIMIT max_rows + 1``, so the store never sends more than the endpoint can use
+    and a cut result is still seen as cut (stores with a silent result cap, like Virtuoso's
+    ``ResultSetMaxRows``, must be configured above that, see docs/deployment.md). The answer comes
+    back as pyoxigraph objects and is serialised and cut by the same code as the embedded store's.
+    """
+    settings_config = config(settings)
+    try:
+        screened = screen(query_request.query, settings_config.federation_allow, full=True)
+    except Refused as refused:
+        return Answer(refused.status, (refused.message + "\n").encode())
+    query = query_request.query
+    if screened.form == "SELECT" and screened.limit is None and not screened.values_clause:
+        query = f"{query}\nLIMIT {settings_config.max_rows + 1}"
+    dataset_clause = bool(screened.default_graphs or screened.named_graphs)
+    try:
+        outcome = store.sparql(query, default_graphs=query_request.default_graphs,
+                               named_graphs=query_request.named_graphs,
+                               public_graph=settings_config.graph_name, timeout=settings.sparql_timeout,
+                               inspected=(RDFLIB_FORMS[screened.form], dataset_clause))
+    except DatasetClauseError as error:
+        return Answer(400, f"{error}\n".encode())
+    except RemoteQueryError as error:
+        return Answer(400, f"The data store refused the query: {error.message.strip()[:2000]}\n".encode())
+    job = Job(query_request.query, "", choice.results, choice.graph)
+    return respond(outcome, job, settings_config)
 
 
 # -- service description and query UI ----------------------------------------------------------------
