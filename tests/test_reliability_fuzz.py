@@ -318,8 +318,6 @@ def test_deadline_and_traceback_checks_can_fail(fuzz_app, pool):
 
 
 # -- bugs in other modules, found by the fuzzer (route to their owners; remove the xfail when fixed) --
-@pytest.mark.xfail(strict=True, reason="server/web/app.py refuse_malformed_urls: request.full_path decodes the "
-                   "query string as UTF-8 and raises UnicodeDecodeError (500) on a raw non-UTF-8 byte")
 def test_raw_non_utf8_byte_in_query_string(fuzz_app, pool):
     check(fuzz_app, pool, raw_environ("GET", b"/", b"\x80"))
 

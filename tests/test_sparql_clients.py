@@ -75,3 +75,33 @@ def test_rdflib_sparqlstore(live_server, projects, method):
     assert len(list(graph.triples((None, RDF.type, URIRef(IKPE + "Project"))))) == len(projects)
     assert graph.query(f"ASK {{ <{projects[0]}> a <{IKPE}Project> }}").askAnswer is True
     store.close()
+
+
+# -- the same clients against the endpoint on the remote stores (Oxigraph server, Virtuoso) ---------
+from conftest import LiveServer  # noqa: E402
+from stores import REMOTE_KINDS, store_farm  # noqa: E402,F401  (fixture)
+
+from server.web.app import create_app  # noqa: E402
+
+
+@pytest.fixture(scope="module", params=REMOTE_KINDS)
+def remote_live(request, store_farm, build_dir):  # noqa: F811
+    with LiveServer(create_app(store_farm.settings(request.param, build_dir))) as server:
+        yield server
+
+
+def test_clients_on_a_remote_store(remote_live, projects):
+    result = wrapper(remote_live, PROJECTS, JSON, "POST").convert()
+    assert [b["p"]["value"] for b in result["results"]["bindings"]] == projects
+    rows = list(csv.reader(io.StringIO(wrapper(remote_live, PROJECTS, CSV).convert().decode())))
+    assert [r[0] for r in rows[1:]] == projects
+    assert wrapper(remote_live, f"ASK {{ ?p a <{IKPE}Project> }}", JSON).convert()["boolean"] is True
+    query = f"PREFIX ikpe: <{IKPE}> CONSTRUCT {{ ?p a ikpe:Project }} WHERE {{ ?p a ikpe:Project }}"
+    graph = wrapper(remote_live, query, TURTLE).convert()
+    graph = graph if isinstance(graph, Graph) else Graph().parse(data=graph, format="turtle")
+    assert sorted(str(s) for s in graph.subjects(RDF.type, URIRef(IKPE + "Project"))) == projects
+    with pytest.raises(QueryBadFormed):
+        wrapper(remote_live, "SELECT ?x WHERE { ?x }", JSON)
+    store = SPARQLStore(remote_live.url + "/sparql", returnFormat="json", method="GET")
+    assert [str(row.p) for row in Graph(store=store).query(PROJECTS)] == projects
+    store.close()

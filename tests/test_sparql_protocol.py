@@ -446,6 +446,10 @@ def test_remote_select_truncation_is_signalled(remote, store):
     # exactly at the limit: not truncated
     response = remote.get("/sparql", query_string={"query": TYPED + f" LIMIT {MAX_ROWS}"})
     assert response.get_json()["truncated"] is False and "X-SPARQL-Truncated" not in response.headers
+    # unordered, no LIMIT: sent with LIMIT max_rows + 1, still seen as cut
+    response = remote.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o } # no newline"})
+    assert len(response.get_json()["results"]["bindings"]) == MAX_ROWS
+    assert response.get_json()["truncated"] is True and response.headers["X-SPARQL-Truncated"] == "true"
     response = remote.get("/sparql", query_string={"query": "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t }"})
     assert len(Graph().parse(data=response.data, format="turtle")) == MAX_ROWS
     assert response.headers["X-SPARQL-Truncated"] == "true"

@@ -4,25 +4,32 @@ The release step :func:`write_release_metadata` computes everything once per bui
 into the release folder, beside the dumps, before the release goes live::
 
     dumps/projects/<slug>.{ttl,nt.gz,jsonld,rdf}, dumps/projects/SHA256SUMS   one subset per project
-    catalog/catalog.trig    the catalog: a named graph for the head and one per dataset
+    catalog/catalog.nq      the catalog as N-Quads: a named graph for the head and one per dataset,
+                            each graph one contiguous block (byte range in index.json)
     catalog/void.ttl        the VoID description
-    catalog/index.json      the datasets in catalog order with content hash, issued, modified
+    catalog/index.json      the datasets in catalog order with content hash, issued, modified, block
 
-``issued``/``modified`` of a dataset are carried over from the release in service as long as the
-dataset's content hash is unchanged, so ``modified`` means "the data changed", not "it was rebuilt".
-The web blueprint (``server/web/catalog.py``) only reads these files (:func:`load`).
+The step reads the release's pyoxigraph store (``<release>/store``) for the subsets, hashes and VoID
+counts and serialises with pyoxigraph, so it stays linear and takes seconds at a million triples
+(docs/benchmarks.md, "Catalog release step"). ``issued``/``modified`` of a dataset are carried over
+from the release in service as long as the dataset's content hash is unchanged, so ``modified``
+means "the data changed", not "it was rebuilt". The web blueprint (``server/web/catalog.py``) only
+reads these files (:func:`load`); a page reads only the blocks of the datasets it shows.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, Graph, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+
 from .dcat import CatalogContext, DumpFile, Entry, build_catalog
-from .subsets import content_hash, project_subset, projects, write_subset
+from .subsets import Subsets, open_store, projects, whole_graph_hash, write_subset
+from .vocab import bind_prefixes
 from .void import build_void
 
 FILE_TYPES = {"text/turtle": "RDF_TURTLE", "application/n-triples": "RDF_N_TRIPLES",
@@ -57,70 +64,128 @@ def write_release_metadata(graph, folder, manifest) -> None:
     settings = load_settings(public_base=manifest.get("public_base"))
     base = settings.public_base
     now = _utc(manifest["created"])
-    previous = _previous_index(Path(folder))
     folder = Path(folder)
+    previous = _previous_index(folder)
+    store = open_store(graph, folder)
+    try:
+        _write(graph, store, folder, manifest, settings, base, now, previous)
+    finally:
+        del store
 
-    whole = _dated(f"{base}/catalog/dataset/ikpe", "ikpe", content_hash(graph), previous, now)
+
+def _write(graph, store, folder: Path, manifest: dict, settings, base: str, now: str, previous: dict) -> None:
+    whole = _dated(f"{base}/catalog/dataset/ikpe", "ikpe", whole_graph_hash(store), previous, now)
     whole.files = [DumpFile(name, info["bytes"], info["sha256"], info["media_type"], FILE_TYPES[info["media_type"]],
                             info["gzip"]) for name, info in manifest["dumps"].items()]
     entries = [whole]
     project_files = {}
-    for project in projects(graph):
-        slug = str(project).rsplit("/", 1)[-1]
-        subset = project_subset(graph, project)
-        files = write_subset(subset, folder / "dumps" / "projects", slug)
+    target = folder / "dumps" / "projects"
+    target.mkdir(parents=True, exist_ok=True)
+    subsets = Subsets(store)
+    project_iris = projects(store)
+    for project in project_iris:
+        slug = project.rsplit("/", 1)[-1]
+        files, digest = write_subset(subsets.triples(project), target, slug)
         project_files.update(files)
-        entry = _dated(f"{base}/catalog/dataset/project/{slug}", f"project/{slug}", content_hash(subset),
-                       previous, now, subject=str(project))
+        entry = _dated(f"{base}/catalog/dataset/project/{slug}", f"project/{slug}", digest, previous, now,
+                       subject=project)
         entry.files = [DumpFile(f"projects/{name}", info["bytes"], info["sha256"], info["media_type"],
                                 info["file_type"], info["gzip"]) for name, info in files.items()]
         entries.append(entry)
-    (folder / "dumps" / "projects").mkdir(parents=True, exist_ok=True)
-    (folder / "dumps" / "projects" / "SHA256SUMS").write_text(
+    (target / "SHA256SUMS").write_text(
         "".join(f"{info['sha256']}  {name}\n" for name, info in project_files.items()), encoding="utf-8")
 
     ctx = CatalogContext(base=base, release=manifest["release"], created=now,
                          publisher_homepage=settings.publisher_homepage, contact_email=settings.contact_email)
     catalog = build_catalog(graph, ctx, entries)
-    target = folder / "catalog"
-    target.mkdir(exist_ok=True)
-    catalog.serialize(target / "catalog.trig", format="trig", encoding="utf-8")
-    example = next(iter(projects(graph)), None)
-    void = build_void(graph, base, manifest["dumps"], max(e.modified for e in entries), example)
-    void.serialize(target / "void.ttl", format="turtle", encoding="utf-8")
+    out = folder / "catalog"
+    out.mkdir(exist_ok=True)
+    blocks = {}
+    with (out / "catalog.nq").open("wb") as handle:
+        for name, sink in catalog.graphs.items():
+            data = ox.serialize(sink.quads, format=ox.RdfFormat.N_QUADS)
+            blocks[name] = [handle.tell(), len(data)]
+            handle.write(data)
+    example = URIRef(project_iris[0]) if project_iris else None
+    void = build_void(store, base, manifest["dumps"], max(e.modified for e in entries), example)
+    void.serialize(out / "void.ttl", format="turtle", encoding="utf-8")
     index = {"release": manifest["release"], "public_base": base, "catalog": f"{base}/catalog",
+             "head": blocks[f"{base}/catalog"],
              "datasets": [{"iri": e.iri, "key": e.key, "content_hash": e.content_hash, "issued": e.issued,
-                           "modified": e.modified, "subject": e.subject} for e in entries]}
-    (target / "index.json").write_text(json.dumps(index, indent=2, ensure_ascii=False), encoding="utf-8")
-    manifest["catalog"] = {"datasets": len(entries), "files": ["catalog/catalog.trig", "catalog/void.ttl",
+                           "modified": e.modified, "subject": e.subject, "block": blocks[e.iri]} for e in entries]}
+    (out / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
+    manifest["catalog"] = {"datasets": len(entries), "files": ["catalog/catalog.nq", "catalog/void.ttl",
                                                                "catalog/index.json"],
                            "project_dumps": {f"projects/{n}": i for n, i in project_files.items()}}
 
 
+_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def _rdflib(term):
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value) if datatype in (_STRING, _LANG_STRING) else Literal(term.value, datatype=URIRef(datatype))
+
+
+def _graph_of(data: bytes) -> Graph:
+    g = bind_prefixes(Graph())
+    for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
+        g.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
+    return g
+
+
 @dataclass(eq=False)
 class ReleaseCatalog:
-    """The catalog files of one release, parsed once."""
+    """The catalog files of one release; each named graph is read from its block when first needed."""
     folder: Path
     base: str
     catalog: URIRef
     datasets: list
-    store: Dataset
     void: Graph
+    head_block: list
+    blocks: dict = field(default_factory=dict)   # dataset IRI → [offset, length] in catalog.nq
+
+    def _read(self, block) -> Graph:
+        offset, length = block
+        with (self.folder / "catalog" / "catalog.nq").open("rb") as handle:
+            handle.seek(offset)
+            return _graph_of(handle.read(length))
+
+    @functools.cached_property
+    def _head(self) -> Graph:
+        return self._read(self.head_block)
 
     def head(self) -> Graph:
-        return self.store.graph(self.catalog)
+        """The catalog head (catalog, publisher, contact point, service); do not modify."""
+        return self._head
 
+    @functools.lru_cache(maxsize=512)
     def dataset_graph(self, iri: str) -> Graph:
-        return self.store.graph(URIRef(iri))
+        """The named graph of one dataset (empty if there is none); cached, do not modify."""
+        block = self.blocks.get(str(iri))
+        return self._read(block) if block else bind_prefixes(Graph())
+
+    def about(self, iri: str) -> Graph:
+        """The catalog triples that can describe ``iri``: the head plus the graph of the dataset it
+        belongs to (a dataset, or one of its distributions)."""
+        iri = str(iri)
+        g = bind_prefixes(Graph())
+        g += self.head()
+        owner = next((d for d in (iri, iri.split("/distribution/", 1)[0]) if d in self.blocks), None)
+        if owner:
+            g += self.dataset_graph(owner)
+        return g
 
     @functools.cached_property
     def _whole(self) -> Graph:
-        g = Graph()
-        for prefix, ns in self.store.namespaces():
-            g.bind(prefix, ns)
-        for s, p, o, _ in self.store.quads((None, None, None, None)):
-            g.add((s, p, o))
-        return g
+        return _graph_of((self.folder / "catalog" / "catalog.nq").read_bytes())
 
     def whole(self) -> Graph:
         """Every catalog triple (all datasets) as one graph; built once per release (do not modify)."""
@@ -132,10 +197,9 @@ def load(folder: Path) -> ReleaseCatalog:
     """The catalog of the release in ``folder`` (cached per release folder: releases never change)."""
     target = folder / "catalog"
     index = json.loads((target / "index.json").read_text(encoding="utf-8"))
-    store = Dataset()
-    store.parse(target / "catalog.trig", format="trig")
     void = Graph().parse(target / "void.ttl", format="turtle")
-    return ReleaseCatalog(folder, index["public_base"], URIRef(index["catalog"]), index["datasets"], store, void)
+    return ReleaseCatalog(folder, index["public_base"], URIRef(index["catalog"]), index["datasets"], void,
+                          index["head"], {d["iri"]: d["block"] for d in index["datasets"]})
 
 
 __all__ = ["write_release_metadata", "load", "ReleaseCatalog"]

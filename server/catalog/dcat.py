@@ -12,18 +12,24 @@ The result is an RDF dataset with one named graph for the catalog head (catalog,
 service) and one named graph per catalogued dataset (the dataset, its distributions, checksums,
 period, locations). The Hydra pages (``hydra.py``) are put together from these graphs without
 recomputing anything. Every IRI is absolute and built from the configured public base.
+
+The builders below read the source graph (rdflib, indexed lookups per project) and write into
+:class:`QuadSink` objects that turn each triple straight into pyoxigraph quads: thousands of
+datasets are serialised by pyoxigraph in a second, where rdflib's Dataset and TriG writer took
+many minutes (see docs/benchmarks.md, "Catalog release step").
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from ..kg.namespaces import IKPE, SCHEMA
 from .vocab import (ACCESS_RIGHT, DATA_THEME, DCATDE, FILE_TYPE, FREQUENCY, GEOCODING_LEVEL, IANA, LANGUAGE,
-                    LICENSE, SPDX, VCARD, bind_prefixes)
+                    LICENSE, SPDX, VCARD)
 
 THEME_TAXONOMY = URIRef("http://publications.europa.eu/resource/authority/data-theme")
 DCAT_AP_DE = URIRef("https://www.dcat-ap.de/def/dcatde/3.0/spec/")
@@ -104,6 +110,52 @@ class CatalogContext:
     @property
     def contact(self) -> URIRef:
         return URIRef(f"{self.base}/catalog#contact")
+
+
+class QuadSink:
+    """One named graph of the catalog under construction: ``add((s, p, o))`` with rdflib terms, stored
+    as pyoxigraph quads (IRIs converted once and cached, shared by all graphs of a catalog)."""
+
+    def __init__(self, name: str, iris: dict):
+        self.name = str(name)
+        self.node = ox.NamedNode(self.name)
+        self.quads: list = []
+        self._iris = iris
+
+    def _term(self, term):
+        if isinstance(term, URIRef):
+            found = self._iris.get(term)
+            if found is None:
+                found = self._iris[term] = ox.NamedNode(str(term))
+            return found
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=self._term(term.datatype))
+        return ox.Literal(str(term))
+
+    def add(self, triple) -> None:
+        s, p, o = triple
+        self.quads.append(ox.Quad(self._term(s), self._term(p), self._term(o), self.node))
+
+
+class CatalogQuads:
+    """The catalog as named graphs of pyoxigraph quads, in catalog order (head first)."""
+
+    def __init__(self):
+        self._iris: dict = {}
+        self.graphs: dict[str, QuadSink] = {}
+
+    def graph(self, name) -> QuadSink:
+        key = str(name)
+        if key not in self.graphs:
+            self.graphs[key] = QuadSink(key, self._iris)
+        return self.graphs[key]
+
+    def __len__(self) -> int:
+        return sum(len(g.quads) for g in self.graphs.values())
 
 
 def _dt(value: str) -> Literal:
@@ -288,10 +340,10 @@ def _provenance(g: Graph, subject, graph: Graph, sources) -> None:
 
 # -- the catalog -----------------------------------------------------------------------------------------
 
-def build_catalog(graph: Graph, ctx: CatalogContext, entries: list[Entry]) -> Dataset:
+def build_catalog(graph: Graph, ctx: CatalogContext, entries: list[Entry]) -> CatalogQuads:
     """The catalog as named graphs: ``<catalog>`` for the head and ``<dataset IRI>`` per dataset."""
-    ds = bind_prefixes(Dataset())
-    head = bind_prefixes(ds.graph(ctx.catalog))
+    ds = CatalogQuads()
+    head = ds.graph(ctx.catalog)
     cat = ctx.catalog
     land = _land(graph)
     modified = max(e.modified for e in entries)
@@ -343,7 +395,7 @@ def build_catalog(graph: Graph, ctx: CatalogContext, entries: list[Entry]) -> Da
     attribution_text = attribution(graph)
     all_projects = [URIRef(e.subject) for e in entries if e.subject]
     for entry in entries:
-        g = bind_prefixes(ds.graph(URIRef(entry.iri)))
+        g = ds.graph(entry.iri)
         if entry.subject:
             _project_dataset(g, graph, ctx, entry, attribution_text)
         else:
@@ -464,4 +516,4 @@ def _project_dataset(g, graph, ctx, entry, attribution_text) -> None:
         _distribution(g, ctx, ds, entry, dump, attribution_text, (f"Projektdaten {title_de}", f"Project data {title_en}"))
 
 
-__all__ = ["CatalogContext", "DumpFile", "Entry", "build_catalog", "keyword", "attribution"]
+__all__ = ["CatalogContext", "CatalogQuads", "DumpFile", "Entry", "build_catalog", "keyword", "attribution"]

@@ -4,78 +4,133 @@ A project's subset is what a portal user expects behind a project entry: the pro
 roles, participations and fundings (the nodes pointing to it with ``ikpe:roleIn`` or
 ``schema:fundedItem``), and the type and label of everything those triples point to, so the file
 is readable on its own. Subsets are written as dump files by the release step.
+
+Everything here reads the release's pyoxigraph store (``<release>/store``, written before the
+release steps run) and serialises with pyoxigraph: the members of all projects come from one
+SPARQL query, the triples of each member from one index lookup, the labels of referenced things are
+looked up once per thing (shared by all projects that point to it). The work is linear in the size
+of the subsets; rdflib is not involved (its serialisers took minutes for thousands of projects).
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
+from collections import defaultdict
 from pathlib import Path
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+import pyoxigraph as ox
 
 from ..kg.namespaces import IKPE, PREFIXES, SCHEMA
-from ..kg.release import sha256_file
 
-# (file suffix, rdflib serializer, IANA media type, EU file type, gzip)
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+LABELS = (RDF_TYPE, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+          ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"))
+DEFAULT = ox.DefaultGraph()
+SUBSET_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+
+# (file suffix, pyoxigraph format, IANA media type, EU file type, gzip)
 SUBSET_FORMATS = (
-    ("ttl", "turtle", "text/turtle", "RDF_TURTLE", False),
-    ("nt.gz", "nt", "application/n-triples", "RDF_N_TRIPLES", True),
-    ("jsonld", "json-ld", "application/ld+json", "JSON_LD", False),
-    ("rdf", "xml", "application/rdf+xml", "RDF_XML", False),
+    ("ttl", ox.RdfFormat.TURTLE, "text/turtle", "RDF_TURTLE", False),
+    ("nt.gz", ox.RdfFormat.N_TRIPLES, "application/n-triples", "RDF_N_TRIPLES", True),
+    ("jsonld", ox.RdfFormat.JSON_LD, "application/ld+json", "JSON_LD", False),
+    ("rdf", ox.RdfFormat.RDF_XML, "application/rdf+xml", "RDF_XML", False),
 )
 
 
-def projects(graph: Graph) -> list[URIRef]:
-    return sorted(s for s in set(graph.subjects(RDF.type, IKPE.Project)) if isinstance(s, URIRef))
+def open_store(graph, folder: Path) -> ox.Store:
+    """The release's store, read-only; an in-memory copy of ``graph`` if the folder has none."""
+    path = Path(folder) / "store"
+    if path.is_dir():
+        return ox.Store.read_only(str(path))
+    store = ox.Store()
+    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    return store
 
 
-def project_subset(graph: Graph, project: URIRef) -> Graph:
-    subset = Graph()
-    for prefix, namespace in PREFIXES.items():
-        subset.bind(prefix, namespace)
-    members = {project}
-    members |= set(graph.subjects(IKPE.roleIn, project))
-    members |= set(graph.subjects(SCHEMA.fundedItem, project))
-    referenced = set()
-    for member in members:
-        for p, o in graph.predicate_objects(member):
-            subset.add((member, p, o))
-            if isinstance(o, URIRef) and o not in members:
-                referenced.add(o)
-    for thing in referenced:
-        for p in (RDF.type, RDFS.label, SKOS.prefLabel):
-            for o in graph.objects(thing, p):
-                subset.add((thing, p, o))
-    return subset
+def projects(store: ox.Store) -> list[str]:
+    """The project IRIs, sorted."""
+    rows = store.query(f"SELECT DISTINCT ?p WHERE {{ ?p a <{IKPE.Project}> FILTER(isIRI(?p)) }}")
+    return sorted(row["p"].value for row in rows)
 
 
-def content_hash(graph: Graph) -> str:
-    """A hash of the graph's content that does not depend on serialisation order."""
-    lines = sorted(line for line in graph.serialize(format="nt", encoding="utf-8").splitlines() if line.strip())
+def project_members(store: ox.Store) -> dict[str, set]:
+    """Project IRI → the project node and the nodes pointing to it with roleIn or fundedItem."""
+    members = defaultdict(set)
+    rows = store.query(f"""
+        SELECT ?project ?m WHERE {{
+          ?project a <{IKPE.Project}> FILTER(isIRI(?project))
+          {{ BIND(?project AS ?m) }} UNION {{ ?m <{IKPE.roleIn}> ?project }} UNION {{ ?m <{SCHEMA.fundedItem}> ?project }}
+        }}""")
+    for row in rows:
+        members[row["project"].value].add(row["m"])
+    return members
+
+
+def canonical_ntriples(triples) -> bytes:
+    """Sorted N-Triples lines of ``triples``: the bytes the content hash covers."""
+    lines = sorted(set(line for line in ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).splitlines() if line))
+    return b"".join(line + b"\n" for line in lines)
+
+
+def digest_of(canonical: bytes) -> str:
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def whole_graph_hash(store: ox.Store) -> str:
+    """Content hash of the whole published graph (sorted N-Triples, independent of store order)."""
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DEFAULT)
+    lines = sorted(line for line in data.splitlines() if line)
     digest = hashlib.sha256()
     for line in lines:
         digest.update(line + b"\n")
     return digest.hexdigest()
 
 
-def write_subset(subset: Graph, folder: Path, stem: str) -> dict:
-    """Write the subset in every format; return {file name: {bytes, sha256, media_type, …}}."""
-    folder.mkdir(parents=True, exist_ok=True)
+class Subsets:
+    """Computes the subset of each project from the store (labels of referenced things cached)."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+        self.members = project_members(store)
+        self._labels: dict = {}
+
+    def _label_triples(self, thing) -> list:
+        found = self._labels.get(thing)
+        if found is None:
+            found = [q.triple for p in LABELS for q in self.store.quads_for_pattern(thing, p, None, DEFAULT)]
+            self._labels[thing] = found
+        return found
+
+    def triples(self, project: str) -> list:
+        """The subset's triples in a fixed order (by subject, predicate, object)."""
+        members = self.members.get(project) or {ox.NamedNode(project)}
+        out, referenced = set(), set()
+        for member in members:
+            for quad in self.store.quads_for_pattern(member, None, None, DEFAULT):
+                out.add(quad.triple)
+                o = quad.object
+                if isinstance(o, ox.NamedNode) and o not in members:
+                    referenced.add(o)
+        for thing in referenced:
+            out.update(self._label_triples(thing))
+        return sorted(out, key=str)
+
+
+def write_subset(triples: list, folder: Path, stem: str) -> tuple[dict, str]:
+    """Write the subset in every format; return ({file name: {bytes, sha256, media_type, …}}, content hash)."""
+    canonical = canonical_ntriples(triples)
     files = {}
-    for suffix, rdflib_format, media_type, file_type, gz in SUBSET_FORMATS:
+    for suffix, rdf_format, media_type, file_type, gz in SUBSET_FORMATS:
         name = f"{stem}.{suffix}"
-        target = folder / name
-        if rdflib_format == "json-ld":
-            context = {prefix: str(ns) for prefix, ns in subset.namespaces() if prefix}
-            data = subset.serialize(format="json-ld", context=context, auto_compact=True, encoding="utf-8")
+        if rdf_format == ox.RdfFormat.N_TRIPLES:
+            data = canonical
+        elif rdf_format == ox.RdfFormat.JSON_LD:
+            data = ox.serialize(triples, format=rdf_format)
         else:
-            data = subset.serialize(format=rdflib_format, encoding="utf-8")
+            data = ox.serialize(triples, format=rdf_format, prefixes=SUBSET_PREFIXES)
         if gz:
-            with gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as handle:
-                handle.write(data)
-        else:
-            target.write_bytes(data)
-        files[name] = {"bytes": target.stat().st_size, "sha256": sha256_file(target), "media_type": media_type,
+            data = gzip.compress(data, compresslevel=6, mtime=0)
+        (folder / name).write_bytes(data)
+        files[name] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "media_type": media_type,
                        "gzip": gz, "file_type": file_type}
-    return files
+    return files, digest_of(canonical)

@@ -7,8 +7,6 @@ political-geocoding IRIs are all computed from the triples that are published.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
 
@@ -38,34 +36,44 @@ def namespace_of(iri: str) -> str:
     return iri[:cut + 1]
 
 
-def statistics(graph: Graph, uri_space: str) -> dict:
-    """Every number the VoID description states, computed in one pass over the graph."""
-    subjects, objects, properties = set(), set(), Counter()
-    class_members = defaultdict(set)
-    links = Counter()
-    for s, p, o in graph:
-        subjects.add(s)
-        objects.add(o)
-        properties[p] += 1
-        if p == RDF.type:
-            class_members[o].add(s)
-        if isinstance(o, URIRef):
-            for key, (_, space, _) in LINK_TARGETS.items():
-                if str(o).startswith(space) and isinstance(s, URIRef) and str(s).startswith(uri_space):
-                    links[(key, p)] += 1
-    entities = {s for s in subjects if isinstance(s, URIRef) and str(s).startswith(uri_space)}
-    vocabularies = sorted({namespace_of(str(p)) for p in properties} | {namespace_of(str(c)) for c in class_members})
+def _num(term) -> int:
+    return int(term.value)
+
+
+def _iri(term) -> URIRef:
+    return URIRef(term.value)
+
+
+def statistics(store, uri_space: str) -> dict:
+    """Every number the VoID description states, counted by SPARQL aggregates on the release's store
+    (pyoxigraph, default graph): a handful of scans in Rust instead of a Python loop over the graph."""
+    totals = next(iter(store.query("""
+        SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s_) (COUNT(DISTINCT ?o) AS ?o_) WHERE { ?s ?p ?o }""")))
+    entities = next(iter(store.query(f"""
+        SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{uri_space}")) }}""")))
+    classes = {_iri(r["c"]): _num(r["n"]) for r in store.query(
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c")}
+    properties = {_iri(r["p"]): _num(r["n"]) for r in store.query(
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p")}
+    links = {}
+    for key, (_, space, _) in LINK_TARGETS.items():
+        for r in store.query(f"""
+                SELECT ?p (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o
+                  FILTER(isIRI(?o) && STRSTARTS(STR(?o), "{space}") && isIRI(?s) && STRSTARTS(STR(?s), "{uri_space}")) }}
+                GROUP BY ?p"""):
+            links[(key, _iri(r["p"]))] = _num(r["n"])
+    vocabularies = sorted({namespace_of(str(p)) for p in properties} | {namespace_of(str(c)) for c in classes})
     return {
-        "triples": len(graph), "entities": len(entities), "distinctSubjects": len(subjects),
-        "distinctObjects": len(objects), "properties": len(properties), "classes": len(class_members),
-        "class_partitions": {c: len(m) for c, m in class_members.items()},
-        "property_partitions": dict(properties), "links": dict(links), "vocabularies": vocabularies,
+        "triples": _num(totals["t"]), "entities": _num(entities["n"]), "distinctSubjects": _num(totals["s_"]),
+        "distinctObjects": _num(totals["o_"]), "properties": len(properties), "classes": len(classes),
+        "class_partitions": classes, "property_partitions": properties, "links": links,
+        "vocabularies": vocabularies,
     }
 
 
-def build_void(graph: Graph, base: str, dumps: dict, modified: str, example: URIRef | None = None) -> Graph:
-    """VoID for ``graph``; ``dumps`` maps dump file names to their manifest entries."""
-    stats = statistics(graph, base + "/id/")
+def build_void(store, base: str, dumps: dict, modified: str, example: URIRef | None = None) -> Graph:
+    """VoID for the graph in ``store`` (pyoxigraph); ``dumps`` maps dump file names to their manifest entries."""
+    stats = statistics(store, base + "/id/")
     g = bind_prefixes(Graph())
     doc = URIRef(base + "/.well-known/void")
     ds = URIRef(base + "/catalog/dataset/ikpe")

@@ -133,6 +133,7 @@ class Screened:
     services: list[str] = field(default_factory=list)         # allowed SERVICE endpoints used
     limit: int | None = None                    # the query's own LIMIT (None: none, or not parsed)
     values_clause: bool = False                 # a trailing VALUES block after the solution modifiers
+    ordered: bool = False                       # ORDER BY at the top level
 
 
 def _parse_error(error: Exception) -> str:
@@ -176,7 +177,8 @@ def screen(query: str, federation_allow: tuple[str, ...] = (), full: bool = Fals
         body = traverse(parsed[1], partial(translatePName, prologue=prologue))
     except Exception as error:  # unknown prefix and the like: rdflib raises plain Exceptions
         raise Refused(400, f"Malformed query: {error}") from None
-    screened = Screened(FORMS[body.name], values_clause=dict.get(body, "valuesClause") is not None)
+    screened = Screened(FORMS[body.name], values_clause=dict.get(body, "valuesClause") is not None,
+                        ordered=dict.get(body, "orderby") is not None)
     limit_offset = dict.get(body, "limitoffset")
     if limit_offset is not None and dict.get(limit_offset, "limit") is not None:
         screened.limit = int(limit_offset["limit"])

@@ -34,6 +34,13 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(StoreUnavailable, store_unavailable)
     app.register_error_handler(QueryTimeout, store_unavailable)
+
+    from .. import logging_setup
+    from . import health, limits
+
+    app.register_blueprint(health.blueprint)
+    limits.init_app(app)  # WSGI middleware: 429 + Retry-After past a limit
+    logging_setup.init_app(app)  # last, so it wraps the limits and logs the 429s too
     return app
 
 
@@ -44,8 +51,13 @@ def refuse_malformed_urls():
     PREFIXes), and the endpoint enforces ``IKPE_SPARQL_MAX_QUERY_LENGTH`` itself (414/413 with a message).
     """
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
+    query = request.environ.get("QUERY_STRING", "")
+    try:
+        query.encode("latin-1").decode("utf-8")  # WSGI carries the raw bytes as latin-1 text
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        abort(400)
     if request.path not in OWN_LENGTH_LIMITS and (
-            len(raw) > MAX_URL_LENGTH or len(request.full_path) > MAX_URL_LENGTH):
+            len(raw) > MAX_URL_LENGTH or len(request.path) + len(query) + 1 > MAX_URL_LENGTH):
         abort(414)
     if BAD_PERCENT.search(raw.split("?", 1)[0]) or "\ufffd" in request.path:
         abort(400)

@@ -294,7 +294,7 @@ def catalog_resource(rest: str):
     local, ext = match.group(1), match.group(2)
     cat = _release_catalog()
     iri = URIRef(f"{cat.base}/catalog/{local}")
-    graph = _describe(cat.whole(), iri)
+    graph = _describe(cat.about(str(iri)), iri)
     for triple in _describe(cat.void, iri):
         graph.add(triple)
     if not len(graph):

@@ -168,9 +168,10 @@ def remote_answer(store: RemoteStore, query_request, choice, settings) -> Answer
 
     The guard runs in full (every query is parsed: the store, not our network-less worker, runs it,
     so only the four query forms and no SERVICE outside the allow-list may reach it). A SELECT without
-    its own LIMIT gets ``LIMIT max_rows + 1``, so the store never sends more than the endpoint can use
-    and a cut result is still seen as cut (stores with a silent result cap, like Virtuoso's
-    ``ResultSetMaxRows``, must be configured above that, see docs/deployment.md). The answer comes
+    its own LIMIT and without ORDER BY gets ``LIMIT max_rows + 1``, so the store never sends more than
+    the endpoint can use (not with ORDER BY: Virtuoso refuses a sorted LIMIT above its
+    ``MaxSortedTopRows``, 10000 by default). A cut result is seen as cut as long as a store's silent
+    result cap (Virtuoso's ``ResultSetMaxRows``) is above ``max_rows + 1``, see docs/deployment.md. The answer comes
     back as pyoxigraph objects and is serialised and cut by the same code as the embedded store's.
     """
     settings_config = config(settings)
@@ -179,7 +180,7 @@ def remote_answer(store: RemoteStore, query_request, choice, settings) -> Answer
     except Refused as refused:
         return Answer(refused.status, (refused.message + "\n").encode())
     query = query_request.query
-    if screened.form == "SELECT" and screened.limit is None and not screened.values_clause:
+    if screened.form == "SELECT" and screened.limit is None and not (screened.values_clause or screened.ordered):
         query = f"{query}\nLIMIT {settings_config.max_rows + 1}"
     dataset_clause = bool(screened.default_graphs or screened.named_graphs)
     try:
