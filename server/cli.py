@@ -1,6 +1,7 @@
 """Command line: ``ikpe-lod build | validate | serve``."""
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -80,7 +81,7 @@ def build(settings, lang, as_json):
     except BuildLockedError as error:
         console.print(f"[red]{error}[/]")
         sys.exit(2)
-    except OSError as error:
+    except (OSError, sqlite3.Error) as error:  # full disk, read-only folder, …
         console.print(f"[red]The build could not be written:[/] {error}. The previous build stays in service.")
         sys.exit(3)
     if not outcome.ok:

@@ -22,6 +22,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 ROOT = Path(__file__).resolve().parents[1]
 ONTOLOGY_FILE = ROOT / "ontology" / "ikpe.ttl"
+MODULE_FILES = [ROOT / "ontology" / "ikpe-lifecycle.ttl"]  # further modules of the same namespace
 ALIGNMENT_FILE = ROOT / "ontology" / "alignment.ttl"
 MODEL_DOC = ROOT / "docs" / "model.md"
 ONTOLOGY_DOC = ROOT / "docs" / "ontology.md"
@@ -250,7 +251,10 @@ def mappings(alignment: Graph) -> list[tuple[URIRef, URIRef, URIRef]]:
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    return Graph().parse(ONTOLOGY_FILE, format="turtle")
+    graph = Graph().parse(ONTOLOGY_FILE, format="turtle")
+    for module in MODULE_FILES:
+        graph.parse(module, format="turtle")
+    return graph
 
 
 @pytest.fixture(scope="module")
@@ -363,7 +367,7 @@ def test_no_union_domains_or_ranges(ontology):
             assert not isinstance(value, BNode), f"anonymous {curie(prop)}"
 
 
-@pytest.mark.parametrize("path", [ONTOLOGY_FILE, ALIGNMENT_FILE])
+@pytest.mark.parametrize("path", [ONTOLOGY_FILE, *MODULE_FILES, ALIGNMENT_FILE])
 def test_schema_org_namespace_is_https(path):
     assert "http://schema.org/" not in path.read_text(encoding="utf-8")
 

@@ -98,7 +98,7 @@ def test_light_requests_stay_fast_while_heavy_queries_run_to_their_timeout(limit
     for status, text, seconds in outcomes:
         assert status == 503 and "time limit" in text, text
         assert SPARQL_TIMEOUT - 0.2 <= seconds < SPARQL_TIMEOUT + 5
-    assert len(latencies) >= 20, "too few light requests were answered while the heavy queries ran"
+    assert len(latencies) >= 5, "too few light requests were answered while the heavy queries ran"
     assert set(statuses) == {200}, statuses
     p99, p99_before = percentile(latencies, 0.99), percentile(baseline, 0.99)
     print(f"light requests alone: n={len(baseline)} p99={p99_before:.3f}s; while 2 queries run to their "

@@ -4,8 +4,8 @@ The release step :func:`write_release_metadata` computes everything once per bui
 into the release folder, beside the dumps, before the release goes live::
 
     dumps/projects/<slug>.{ttl,nt.gz,jsonld,rdf}, dumps/projects/SHA256SUMS   one subset per project
-    catalog/catalog.nq      the catalog as N-Quads: a named graph for the head and one per dataset,
-                            each graph one contiguous block (byte range in index.json)
+    catalog/catalog.trig    the catalog: a named graph for the head and one per dataset, each a
+                            self-contained TriG block (own @prefix lines; byte range in index.json)
     catalog/void.ttl        the VoID description
     catalog/index.json      the datasets in catalog order with content hash, issued, modified, block
 
@@ -29,9 +29,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from .dcat import CatalogContext, DumpFile, Entry, build_catalog
 from .subsets import Subsets, open_store, projects, whole_graph_hash, write_subset
-from .vocab import bind_prefixes
+from .vocab import PREFIXES, bind_prefixes
 from .void import build_void
 
+CATALOG_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
 FILE_TYPES = {"text/turtle": "RDF_TURTLE", "application/n-triples": "RDF_N_TRIPLES",
               "application/ld+json": "JSON_LD", "application/rdf+xml": "RDF_XML"}
 
@@ -73,8 +74,16 @@ def write_release_metadata(graph, folder, manifest) -> None:
         del store
 
 
+def _ntriples_dump(folder: Path, manifest: dict) -> Path | None:
+    """The release's gzipped N-Triples dump (the graph's exact N-Triples), if it has one."""
+    name = next((n for n, info in manifest["dumps"].items()
+                 if info["media_type"] == "application/n-triples" and info["gzip"]), None)
+    return folder / "dumps" / name if name else None
+
+
 def _write(graph, store, folder: Path, manifest: dict, settings, base: str, now: str, previous: dict) -> None:
-    whole = _dated(f"{base}/catalog/dataset/ikpe", "ikpe", whole_graph_hash(store), previous, now)
+    whole = _dated(f"{base}/catalog/dataset/ikpe", "ikpe", whole_graph_hash(store, _ntriples_dump(folder, manifest)), previous,
+                   now)
     whole.files = [DumpFile(name, info["bytes"], info["sha256"], info["media_type"], FILE_TYPES[info["media_type"]],
                             info["gzip"]) for name, info in manifest["dumps"].items()]
     entries = [whole]
@@ -101,9 +110,9 @@ def _write(graph, store, folder: Path, manifest: dict, settings, base: str, now:
     out = folder / "catalog"
     out.mkdir(exist_ok=True)
     blocks = {}
-    with (out / "catalog.nq").open("wb") as handle:
+    with (out / "catalog.trig").open("wb") as handle:
         for name, sink in catalog.graphs.items():
-            data = ox.serialize(sink.quads, format=ox.RdfFormat.N_QUADS)
+            data = ox.serialize(sink.quads, format=ox.RdfFormat.TRIG, prefixes=CATALOG_PREFIXES)
             blocks[name] = [handle.tell(), len(data)]
             handle.write(data)
     example = URIRef(project_iris[0]) if project_iris else None
@@ -114,7 +123,7 @@ def _write(graph, store, folder: Path, manifest: dict, settings, base: str, now:
              "datasets": [{"iri": e.iri, "key": e.key, "content_hash": e.content_hash, "issued": e.issued,
                            "modified": e.modified, "subject": e.subject, "block": blocks[e.iri]} for e in entries]}
     (out / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False), encoding="utf-8")
-    manifest["catalog"] = {"datasets": len(entries), "files": ["catalog/catalog.nq", "catalog/void.ttl",
+    manifest["catalog"] = {"datasets": len(entries), "files": ["catalog/catalog.trig", "catalog/void.ttl",
                                                                "catalog/index.json"],
                            "project_dumps": {f"projects/{n}": i for n, i in project_files.items()}}
 
@@ -136,7 +145,7 @@ def _rdflib(term):
 
 def _graph_of(data: bytes) -> Graph:
     g = bind_prefixes(Graph())
-    for quad in ox.parse(data, format=ox.RdfFormat.N_QUADS):
+    for quad in ox.parse(data, format=ox.RdfFormat.TRIG):
         g.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
     return g
 
@@ -150,11 +159,11 @@ class ReleaseCatalog:
     datasets: list
     void: Graph
     head_block: list
-    blocks: dict = field(default_factory=dict)   # dataset IRI → [offset, length] in catalog.nq
+    blocks: dict = field(default_factory=dict)   # dataset IRI → [offset, length] in catalog.trig
 
     def _read(self, block) -> Graph:
         offset, length = block
-        with (self.folder / "catalog" / "catalog.nq").open("rb") as handle:
+        with (self.folder / "catalog" / "catalog.trig").open("rb") as handle:
             handle.seek(offset)
             return _graph_of(handle.read(length))
 
@@ -185,7 +194,7 @@ class ReleaseCatalog:
 
     @functools.cached_property
     def _whole(self) -> Graph:
-        return _graph_of((self.folder / "catalog" / "catalog.nq").read_bytes())
+        return _graph_of((self.folder / "catalog" / "catalog.trig").read_bytes())
 
     def whole(self) -> Graph:
         """Every catalog triple (all datasets) as one graph; built once per release (do not modify)."""

@@ -21,6 +21,7 @@ many minutes (see docs/benchmarks.md, "Catalog release step").
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -128,6 +129,8 @@ class QuadSink:
             if found is None:
                 found = self._iris[term] = ox.NamedNode(str(term))
             return found
+        if isinstance(term, (ox.Literal, ox.BlankNode, ox.NamedNode)):
+            return term
         if isinstance(term, BNode):
             return ox.BlankNode(str(term))
         if term.language:
@@ -158,8 +161,23 @@ class CatalogQuads:
         return sum(len(g.quads) for g in self.graphs.values())
 
 
+_DATATYPES: dict = {}
+
+
+def _lit(value, lang: str | None = None, datatype=None) -> ox.Literal:
+    """A literal for the catalog, made directly as a pyoxigraph term (rdflib's Literal is slow to build)."""
+    if lang:
+        return ox.Literal(str(value), language=lang)
+    if datatype is not None:
+        node = _DATATYPES.get(datatype)
+        if node is None:
+            node = _DATATYPES[datatype] = ox.NamedNode(str(datatype))
+        return ox.Literal(str(value), datatype=node)
+    return ox.Literal(str(value))
+
+
 def _dt(value: str) -> Literal:
-    return Literal(value, datatype=XSD.dateTime)
+    return _lit(value, datatype=XSD.dateTime)
 
 
 def _texts(graph: Graph, subject, predicate) -> dict[str, str]:
@@ -167,31 +185,63 @@ def _texts(graph: Graph, subject, predicate) -> dict[str, str]:
 
 
 def _add_both(g: Graph, subject, predicate, de: str, en: str) -> None:
-    g.add((subject, predicate, Literal(de, lang="de")))
-    g.add((subject, predicate, Literal(en, lang="en")))
+    g.add((subject, predicate, _lit(de, lang="de")))
+    g.add((subject, predicate, _lit(en, lang="en")))
 
 
 # -- what the graph says ----------------------------------------------------------------------------
 
-def _geocoded(graph: Graph, holders) -> list[tuple[URIRef, URIRef, dict]]:
-    """(geocoding IRI, level, labels) of each Gebietskörperschaft with ikpe:politicalGeocoding."""
-    found = []
+def _geocoded(graph: Graph, holders, cache: dict | None = None) -> list[tuple[URIRef, URIRef, dict]]:
+    """(geocoding IRI, level, labels) of each Gebietskörperschaft with ikpe:politicalGeocoding.
+
+    ``cache`` (holder → its entries) is shared by all datasets of one catalog: the same few hundred
+    Gebietskörperschaften take part in thousands of projects."""
+    found = set()
     for holder in holders:
-        for geo in graph.objects(holder, IKPE.politicalGeocoding):
-            types = set(graph.objects(holder, RDF.type))
-            level = next((lvl for cls, lvl in LEVELS if cls in types), GEOCODING_LEVEL.municipality)
-            found.append((geo, level, _texts(graph, holder, RDFS.label)))
-    return sorted(set((g, lvl, tuple(sorted(labels.items()))) for g, lvl, labels in found), key=lambda x: str(x[0]))
+        known = cache.get(holder) if cache is not None else None
+        if known is None:
+            known = []
+            for geo in graph.objects(holder, IKPE.politicalGeocoding):
+                types = set(graph.objects(holder, RDF.type))
+                level = next((lvl for cls, lvl in LEVELS if cls in types), GEOCODING_LEVEL.municipality)
+                known.append((geo, level, tuple(sorted(_texts(graph, holder, RDFS.label).items()))))
+            if cache is not None:
+                cache[holder] = known
+        found.update(known)
+    return sorted(found, key=lambda x: str(x[0]))
 
 
 def _land(graph: Graph) -> list:
     return _geocoded(graph, graph.subjects(RDF.type, IKPE.Land))
 
 
-def _participants(graph: Graph, project: URIRef) -> list:
-    holders = [graph.value(part, IKPE.roleHolder) for part in graph.subjects(IKPE.roleIn, project)
-               if (part, RDF.type, IKPE.Participation) in graph]
-    return _geocoded(graph, [h for h in holders if h is not None])
+class _Lookups:
+    """Indexes built once per catalog (one pass per predicate) for the per-project questions, so that
+    thousands of project datasets cost dictionary look-ups, not graph scans."""
+
+    def __init__(self, graph: Graph):
+        self.parts, self.funded, self.sources = defaultdict(list), defaultdict(list), defaultdict(set)
+        for s, _, o in graph.triples((None, IKPE.roleIn, None)):
+            self.parts[o].append(s)
+        for s, _, o in graph.triples((None, SCHEMA.fundedItem, None)):
+            self.funded[o].append(s)
+        for s, _, o in graph.triples((None, DCTERMS.source, None)):
+            if isinstance(o, URIRef):
+                self.sources[s].add(o)
+        self.participations = set(graph.subjects(RDF.type, IKPE.Participation))
+        self.holder = {s: o for s, _, o in graph.triples((None, IKPE.roleHolder, None))}
+        self.geo: dict = {}          # holder → _geocoded entries
+        self.provenance: dict = {}   # sources → (de, en) statement
+
+    def places(self, graph: Graph, project) -> list:
+        holders = [self.holder.get(part) for part in self.parts.get(project, ()) if part in self.participations]
+        return _geocoded(graph, [h for h in holders if h is not None], self.geo)
+
+    def project_sources(self, project) -> list:
+        found = set()
+        for s in [project] + self.parts.get(project, []) + self.funded.get(project, []):
+            found |= self.sources.get(s, set())
+        return sorted(found)
 
 
 def _period(graph: Graph, projects) -> tuple[Literal | None, Literal | None]:
@@ -203,13 +253,6 @@ def _period(graph: Graph, projects) -> tuple[Literal | None, Literal | None]:
     start = min(starts, key=lambda s: s[0].toPython())[1] if starts else None
     end = max(ends, key=lambda e: e[0].toPython())[1] if ends else None
     return start, end
-
-
-def _sources(graph: Graph, subjects) -> list[URIRef]:
-    found = set()
-    for s in subjects:
-        found |= {o for o in graph.objects(s, DCTERMS.source) if isinstance(o, URIRef)}
-    return sorted(found)
 
 
 def attribution(graph: Graph) -> str:
@@ -228,7 +271,7 @@ def _agent(g: Graph, ctx: CatalogContext, graph: Graph) -> None:
     g.add((ctx.publisher, RDF.type, FOAF.Organization))
     g.add((ctx.publisher, RDF.type, FOAF.Agent))
     for lang, name in names.items():
-        g.add((ctx.publisher, FOAF.name, Literal(name, lang=lang or None)))
+        g.add((ctx.publisher, FOAF.name, _lit(name, lang=lang or None)))
     if ctx.publisher_homepage:
         g.add((ctx.publisher, FOAF.homepage, URIRef(ctx.publisher_homepage)))
 
@@ -236,7 +279,7 @@ def _agent(g: Graph, ctx: CatalogContext, graph: Graph) -> None:
 def _contact(g: Graph, ctx: CatalogContext, graph: Graph) -> None:
     names = _texts(graph, ctx.publisher, RDFS.label)
     g.add((ctx.contact, RDF.type, VCARD.Organization))
-    g.add((ctx.contact, VCARD.fn, Literal(names.get("de", "Institut für Kommunale Planung und Entwicklung e.V."))))
+    g.add((ctx.contact, VCARD.fn, _lit(names.get("de", "Institut für Kommunale Planung und Entwicklung e.V."))))
     if ctx.contact_email:
         g.add((ctx.contact, VCARD.hasEmail, URIRef("mailto:" + ctx.contact_email)))
     g.add((ctx.contact, VCARD.hasURL, URIRef(ctx.publisher_homepage or ctx.base + "/")))
@@ -248,7 +291,7 @@ def _spatial(g: Graph, subject, places) -> None:
         g.add((subject, DCTERMS.spatial, geo))
         g.add((geo, RDF.type, DCTERMS.Location))
         for lang, label in labels:
-            g.add((geo, SKOS.prefLabel, Literal(label, lang=lang or None)))
+            g.add((geo, SKOS.prefLabel, _lit(label, lang=lang or None)))
     if levels:
         order = [lvl for _, lvl in LEVELS]
         coarsest = min(levels, key=order.index)
@@ -266,7 +309,7 @@ def _common(g: Graph, ctx: CatalogContext, subject, entry: Entry) -> None:
     g.add((subject, DCTERMS.language, LANGUAGE.ENG))
     g.add((subject, DCTERMS.issued, _dt(entry.issued)))
     g.add((subject, DCTERMS.modified, _dt(entry.modified)))
-    g.add((subject, DCTERMS.identifier, Literal(entry.iri)))
+    g.add((subject, DCTERMS.identifier, _lit(entry.iri)))
     g.add((subject, DCTERMS.conformsTo, URIRef(ctx.base + "/def/ikpe")))
 
 
@@ -291,14 +334,14 @@ def _distribution(g: Graph, ctx: CatalogContext, dataset, entry: Entry, dump: Du
     g.add((dist, DCTERMS.format, FILE_TYPE[dump.file_type]))
     if dump.gzip:
         g.add((dist, DCAT.compressFormat, URIRef(IANA + "application/gzip")))
-    g.add((dist, DCAT.byteSize, Literal(dump.bytes, datatype=XSD.nonNegativeInteger)))
-    checksum = BNode()
+    g.add((dist, DCAT.byteSize, _lit(dump.bytes, datatype=XSD.nonNegativeInteger)))
+    checksum = ox.BlankNode()
     g.add((dist, SPDX.checksum, checksum))
     g.add((checksum, RDF.type, SPDX.Checksum))
     g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-    g.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
+    g.add((checksum, SPDX.checksumValue, _lit(dump.sha256, datatype=XSD.hexBinary)))
     g.add((dist, DCTERMS.license, LICENSE))
-    g.add((dist, DCATDE.licenseAttributionByText, Literal(attribution_text, lang="de")))
+    g.add((dist, DCATDE.licenseAttributionByText, _lit(attribution_text, lang="de")))
     g.add((dist, DCTERMS.issued, _dt(entry.issued)))
     g.add((dist, DCTERMS.modified, _dt(entry.modified)))
     return dist
@@ -321,21 +364,30 @@ def _sparql_distribution(g: Graph, ctx: CatalogContext, dataset, entry: Entry) -
     g.add((dist, DCTERMS.modified, _dt(entry.modified)))
 
 
-def _provenance(g: Graph, subject, graph: Graph, sources) -> None:
-    note = BNode()
+def _provenance(g: Graph, subject, graph: Graph, sources, memo: dict | None = None) -> None:
+    note = ox.BlankNode()
     g.add((subject, DCTERMS.provenance, note))
     g.add((note, RDF.type, DCTERMS.ProvenanceStatement))
-    titles = "; ".join(sorted(_texts(graph, s, RDFS.label).get("de", str(s)) for s in sources))
-    g.add((note, RDFS.label, Literal(
-        "Aus den Quelldaten des Instituts (YAML) durch eine deklarative Abbildung nach RDF erzeugt, gegen "
-        f"SHACL-Shapes geprüft und bei jedem Build neu veröffentlicht. Quellen: {titles}. Englische Texte "
-        "stammen vom Herausgeber (skos:editorialNote).", lang="de")))
-    g.add((note, RDFS.label, Literal(
-        "Generated from the institute's source data (YAML) by a declarative mapping to RDF, validated against "
-        f"SHACL shapes and republished on every build. Sources: {titles}. English texts are written by the "
-        "publisher (skos:editorialNote).", lang="en")))
+    labels = memo.get(tuple(sources)) if memo is not None else None
+    if labels is None:
+        labels = _provenance_labels(graph, sources)
+        if memo is not None:
+            memo[tuple(sources)] = labels
+    for label in labels:
+        g.add((note, RDFS.label, label))
     for source in sources:
         g.add((subject, PROV.wasDerivedFrom, source))
+
+
+def _provenance_labels(graph: Graph, sources) -> tuple:
+    titles = "; ".join(sorted(_texts(graph, s, RDFS.label).get("de", str(s)) for s in sources))
+    return (_lit(
+        "Aus den Quelldaten des Instituts (YAML) durch eine deklarative Abbildung nach RDF erzeugt, gegen "
+        f"SHACL-Shapes geprüft und bei jedem Build neu veröffentlicht. Quellen: {titles}. Englische Texte "
+        "stammen vom Herausgeber (skos:editorialNote).", lang="de"), _lit(
+        "Generated from the institute's source data (YAML) by a declarative mapping to RDF, validated against "
+        f"SHACL shapes and republished on every build. Sources: {titles}. English texts are written by the "
+        "publisher (skos:editorialNote).", lang="en"))
 
 
 # -- the catalog -----------------------------------------------------------------------------------------
@@ -346,6 +398,7 @@ def build_catalog(graph: Graph, ctx: CatalogContext, entries: list[Entry]) -> Ca
     head = ds.graph(ctx.catalog)
     cat = ctx.catalog
     land = _land(graph)
+    lookups = _Lookups(graph)
     modified = max(e.modified for e in entries)
     issued = min(e.issued for e in entries)
 
@@ -397,7 +450,7 @@ def build_catalog(graph: Graph, ctx: CatalogContext, entries: list[Entry]) -> Ca
     for entry in entries:
         g = ds.graph(entry.iri)
         if entry.subject:
-            _project_dataset(g, graph, ctx, entry, attribution_text)
+            _project_dataset(g, graph, ctx, entry, attribution_text, land, lookups)
         else:
             _graph_dataset(g, graph, ctx, entry, attribution_text, land, all_projects)
         g.add((cat, DCAT.dataset, URIRef(entry.iri)))
@@ -413,13 +466,13 @@ def _keywords(g: Graph, subject, texts: list[tuple[str, str]]) -> None:
     for text, lang in texts:
         kw = keyword(text)
         if kw:
-            g.add((subject, DCAT.keyword, Literal(kw, lang=lang)))
+            g.add((subject, DCAT.keyword, _lit(kw, lang=lang)))
 
 
 def _temporal(g: Graph, subject, start, end) -> None:
     if start is None and end is None:
         return
-    period = BNode()
+    period = ox.BlankNode()
     g.add((subject, DCTERMS.temporal, period))
     g.add((period, RDF.type, DCTERMS.PeriodOfTime))
     if start is not None:
@@ -471,7 +524,8 @@ def _graph_dataset(g, graph, ctx, entry, attribution_text, land, projects) -> No
     _sparql_distribution(g, ctx, ds, entry)
 
 
-def _project_dataset(g, graph, ctx, entry, attribution_text) -> None:
+def _project_dataset(g, graph, ctx, entry, attribution_text, land=None, lookups: _Lookups | None = None) -> None:
+    lookups = lookups or _Lookups(graph)
     ds = URIRef(entry.iri)
     project = URIRef(entry.subject)
     titles = _texts(graph, project, DCTERMS.title) or _texts(graph, project, RDFS.label)
@@ -481,15 +535,15 @@ def _project_dataset(g, graph, ctx, entry, attribution_text) -> None:
     label_de = f"{title_de} ({short[0]})" if short and short[0] not in title_de else title_de
     label_en = f"{title_en} ({short[0]})" if short and short[0] not in title_en else title_en
     g.add((ds, RDF.type, DCAT.Dataset))
-    g.add((ds, DCTERMS.title, Literal(f"Projekt: {label_de}", lang="de")))
-    g.add((ds, DCTERMS.title, Literal(f"Project: {label_en}", lang="en")))
+    g.add((ds, DCTERMS.title, _lit(f"Projekt: {label_de}", lang="de")))
+    g.add((ds, DCTERMS.title, _lit(f"Project: {label_en}", lang="en")))
     descriptions = _texts(graph, project, DCTERMS.description)
-    g.add((ds, DCTERMS.description, Literal(
+    g.add((ds, DCTERMS.description, _lit(
         f"Linked-Open-Data-Beschreibung des Projekts „{title_de}“ aus dem Wissensgraphen des Instituts für "
         "Kommunale Planung und Entwicklung e.V.: Laufzeit, Projektleitung und Ansprechpersonen, Partner, "
         "Förderung und teilnehmende Gebietskörperschaften. Projektbeschreibung: "
         + descriptions.get("de", descriptions.get("", "")), lang="de")))
-    g.add((ds, DCTERMS.description, Literal(
+    g.add((ds, DCTERMS.description, _lit(
         f"Linked Open Data description of the project \"{title_en}\" from the knowledge graph of the Institut "
         "für Kommunale Planung und Entwicklung e.V.: runtime, project lead and contacts, partners, funding and "
         "participating Gebietskörperschaften. Project description: "
@@ -500,7 +554,7 @@ def _project_dataset(g, graph, ctx, entry, attribution_text) -> None:
     g.add((ds, FOAF.primaryTopic, project))
     g.add((ds, DCTERMS.isPartOf, URIRef(f"{ctx.base}/catalog/dataset/ikpe")))
     concepts = sorted(set(graph.objects(project, DCTERMS.subject)))
-    places = _participants(graph, project)
+    places = lookups.places(graph, project)
     themes = ["SOCI"] + [code for c in concepts for code in THEME_OF_CONCEPT.get(str(c)[len(ctx.base) + 4:], ())]
     if places:
         themes.append("REGI")
@@ -509,9 +563,8 @@ def _project_dataset(g, graph, ctx, entry, attribution_text) -> None:
     _temporal(g, ds, graph.value(project, SCHEMA.startDate), graph.value(project, SCHEMA.endDate))
     # The participating Gebietskörperschaften; a project without recorded participants is Thuringian
     # as a whole (all projects are; see docs/dcat.md).
-    _spatial(g, ds, places or _land(graph))
-    subjects = [project] + list(graph.subjects(IKPE.roleIn, project)) + list(graph.subjects(SCHEMA.fundedItem, project))
-    _provenance(g, ds, graph, _sources(graph, subjects))
+    _spatial(g, ds, places or (land if land is not None else _land(graph)))
+    _provenance(g, ds, graph, lookups.project_sources(project), lookups.provenance)
     for dump in entry.files:
         _distribution(g, ctx, ds, entry, dump, attribution_text, (f"Projektdaten {title_de}", f"Project data {title_en}"))
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections import defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -55,11 +54,11 @@ def projects(store: ox.Store) -> list[str]:
 
 def project_members(store: ox.Store) -> dict[str, set]:
     """Project IRI → the project node and the nodes pointing to it with roleIn or fundedItem."""
-    members = defaultdict(set)
+    members = {iri: {ox.NamedNode(iri)} for iri in projects(store)}
     rows = store.query(f"""
         SELECT ?project ?m WHERE {{
+          {{ ?m <{IKPE.roleIn}> ?project }} UNION {{ ?m <{SCHEMA.fundedItem}> ?project }}
           ?project a <{IKPE.Project}> FILTER(isIRI(?project))
-          {{ BIND(?project AS ?m) }} UNION {{ ?m <{IKPE.roleIn}> ?project }} UNION {{ ?m <{SCHEMA.fundedItem}> ?project }}
         }}""")
     for row in rows:
         members[row["project"].value].add(row["m"])
@@ -76,13 +75,22 @@ def digest_of(canonical: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def whole_graph_hash(store: ox.Store) -> str:
-    """Content hash of the whole published graph (sorted N-Triples, independent of store order)."""
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DEFAULT)
-    lines = sorted(line for line in data.splitlines() if line)
+def whole_graph_hash(store: ox.Store, ntriples_gz: Path | None = None) -> str:
+    """Content hash of the whole published graph: SHA-256 over its sorted N-Triples lines.
+
+    Read from the release's ``ikpe.nt.gz`` dump when given (decompressing is much faster than
+    decoding every term from the store), else dumped from the store."""
+    if ntriples_gz is not None and ntriples_gz.is_file():
+        data = gzip.decompress(ntriples_gz.read_bytes())
+    else:
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DEFAULT)
+    lines = data.splitlines()
+    del data
+    lines.sort()
     digest = hashlib.sha256()
     for line in lines:
-        digest.update(line + b"\n")
+        if line.strip():
+            digest.update(line + b"\n")
     return digest.hexdigest()
 
 
@@ -102,18 +110,21 @@ class Subsets:
         return found
 
     def triples(self, project: str) -> list:
-        """The subset's triples in a fixed order (by subject, predicate, object)."""
+        """The subset's triples in a fixed order: members by IRI, each member's triples in store order,
+        then the labels of the things they point to by IRI (no duplicates)."""
         members = self.members.get(project) or {ox.NamedNode(project)}
-        out, referenced = set(), set()
-        for member in members:
+        out, referenced = {}, set()
+        named = ox.NamedNode
+        for member in sorted(members, key=str):
             for quad in self.store.quads_for_pattern(member, None, None, DEFAULT):
-                out.add(quad.triple)
+                out[quad.triple] = None
                 o = quad.object
-                if isinstance(o, ox.NamedNode) and o not in members:
+                if type(o) is named and o not in members:
                     referenced.add(o)
-        for thing in referenced:
-            out.update(self._label_triples(thing))
-        return sorted(out, key=str)
+        for thing in sorted(referenced, key=str):
+            for triple in self._label_triples(thing):
+                out[triple] = None
+        return list(out)
 
 
 def write_subset(triples: list, folder: Path, stem: str) -> tuple[dict, str]:

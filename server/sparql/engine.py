@@ -6,6 +6,10 @@ deadline; past it the worker is killed (SIGKILL: nothing in it is shared with th
 one is started in the background, while the other workers keep answering. Waiting for a free worker
 counts against the same deadline.
 
+A caller can pass ``cancelled``, a check made about every ``CANCEL_POLL`` seconds while the worker
+computes (the SPARQL endpoint passes "has the client closed its connection?"): when it answers true,
+the worker is killed and replaced as at the time limit, and :class:`QueryCancelled` is raised.
+
 When no federation endpoint is allowed, each worker first moves itself into an empty network namespace
 (Linux ``unshare(CLONE_NEWNET)``, as root or through a user namespace where the kernel allows it):
 then no query can open a socket to any host, whatever the parsers make of it. Where the kernel refuses,
@@ -25,8 +29,11 @@ import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Callable
 
 log = logging.getLogger(__name__)
+
+CANCEL_POLL = 0.25  # seconds between two `cancelled` checks while a query runs
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -42,6 +49,10 @@ class EngineBusy(Exception):
 
 class WorkerLost(Exception):
     pass
+
+
+class QueryCancelled(Exception):
+    """The caller's ``cancelled`` check said stop (the client went away); the worker was recycled."""
 
 
 def isolate_network() -> bool:
@@ -163,20 +174,27 @@ class QueryEngine:
 
         threading.Thread(target=restart, name="ikpe-sparql-restart", daemon=True).start()
 
-    def run(self, job, timeout: float):
-        """The worker's answer, or QueryTimedOut / EngineBusy / WorkerLost."""
+    def run(self, job, timeout: float, cancelled: Callable[[], bool] | None = None):
+        """The worker's answer, or QueryTimedOut / EngineBusy / WorkerLost / QueryCancelled."""
         deadline = time.monotonic() + timeout
         self._release = job.release  # replacements preload the release in service now
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise EngineBusy() from None
+        if cancelled is not None and cancelled():  # gone while waiting for a worker: do not start
+            self._idle.put(worker)
+            raise QueryCancelled()
         try:
             worker.conn.send(job)
-            if worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                answer = worker.conn.recv()
-                self._idle.put(worker)
-                return answer
+            while (remaining := deadline - time.monotonic()) > 0:
+                if worker.conn.poll(min(remaining, CANCEL_POLL) if cancelled is not None else remaining):
+                    answer = worker.conn.recv()
+                    self._idle.put(worker)
+                    return answer
+                if cancelled is not None and cancelled():
+                    self._replace(worker)
+                    raise QueryCancelled()
         except (EOFError, OSError, BrokenPipeError):
             self._replace(worker)
             raise WorkerLost() from None

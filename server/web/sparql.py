@@ -4,6 +4,7 @@ clients, the query UI (YASGUI, served from our host) for people. The work is don
 """
 from __future__ import annotations
 
+import socket
 import threading
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
@@ -11,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..kg.namespaces import PREFIXES
 from ..sparql import examples, results
-from ..sparql.engine import EngineBusy, QueryEngine, QueryTimedOut, WorkerLost
+from ..sparql.engine import EngineBusy, QueryCancelled, QueryEngine, QueryTimedOut, WorkerLost
 from ..sparql.execute import Answer, Config, Job, respond
 from ..sparql.guard import FORMS, Refused, screen
 from ..sparql.protocol import ProtocolError, negotiate, read_request
@@ -133,9 +134,13 @@ def run_query(query_request, choice) -> Response:
             release = store.release()
             job = Job(query_request.query, str(release.path), choice.results, choice.graph,
                       query_request.default_graphs or None, query_request.named_graphs or None)
-            answer = engine().run(job, settings.sparql_timeout)
+            answer = engine().run(job, settings.sparql_timeout, client_gone_check())
     except QueryTimedOut:
         return timeout
+    except QueryCancelled:  # nobody reads this; 499 (nginx's "client closed request") for the access log
+        response = plain(499, "Query stopped: the client closed the connection.")
+        response.status = "499 Client Closed Request"
+        return response
     except QueryTimeout as error:  # the remote store: our read timeout, or the store's own time limit
         timeout.headers["Retry-After"] = str(error.retry_after)
         return timeout
@@ -152,6 +157,35 @@ def run_query(query_request, choice) -> Response:
     response.headers["Cache-Control"] = "no-store" if answer.status != 200 else \
         f"public, max-age={settings.cache_max_age}"
     return response
+
+
+def client_gone_check():
+    """A check "has the client closed its connection?" for the query engine, or None where the server
+    does not expose the connection (test client, other servers).
+
+    gunicorn (``gunicorn.socket``) and werkzeug (``werkzeug.socket``) put the client's socket in the
+    WSGI environ. The request (and its body) has been read when the query runs, so a non-blocking
+    ``recv(MSG_PEEK)`` that returns ``b""`` is the client's end of stream, and a reset is an error;
+    waiting data (a pipelined request) or nothing yet means the client is still there. The peek goes
+    to the TCP socket itself (``socket.socket.recv``), also under a TLS wrapper, and consumes nothing.
+    A client that half-closes (``shutdown(SHUT_WR)``) and still waits for the answer counts as gone;
+    HTTP clients and reverse proxies do not do that.
+    """
+    sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
+    if not isinstance(sock, socket.socket):
+        return None
+
+    def gone() -> bool:
+        try:
+            return socket.socket.recv(sock, 1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except (BlockingIOError, InterruptedError):
+            return False  # connected, nothing sent: the normal case
+        except OSError:
+            return True  # reset, or the socket is closed
+        except Exception:  # noqa: BLE001 - whatever else: never stop a query on a doubt
+            return False
+
+    return gone
 
 
 def timed_out(settings) -> Response:
@@ -193,7 +227,13 @@ def remote_answer(store: RemoteStore, query_request, choice, settings) -> Answer
     except RemoteQueryError as error:
         return Answer(400, f"The data store refused the query: {error.message.strip()[:2000]}\n".encode())
     job = Job(query_request.query, "", choice.results, choice.graph)
-    return respond(outcome, job, settings_config)
+    try:
+        return respond(outcome, job, settings_config)
+    finally:
+        # pyoxigraph's results may only be dropped on the thread that made them. This frame can outlive
+        # the call (the guard's parser keeps caught exceptions whose tracebacks reach it), and then the
+        # cyclic GC would free `outcome` on whatever thread it runs on: a RuntimeError there. Drop it now.
+        del outcome
 
 
 # -- service description and query UI ----------------------------------------------------------------
