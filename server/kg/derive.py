@@ -60,7 +60,8 @@ def add_translation_notes(graph: Graph) -> int:
     return len(subjects)
 
 
-def _closure(ontology: Graph, relation: URIRef, namespace: str) -> dict[URIRef, set[URIRef]]:
+def closure(ontology: Graph, relation: URIRef, namespace: str = "") -> dict[URIRef, set[URIRef]]:
+    """Transitive closure of ``relation`` (e.g. rdfs:subClassOf) for terms starting with ``namespace``."""
     direct: dict[URIRef, set[URIRef]] = {}
     for sub, sup in ontology.subject_objects(relation):
         if isinstance(sub, URIRef) and isinstance(sup, URIRef) and str(sub).startswith(namespace):
@@ -79,11 +80,11 @@ def _closure(ontology: Graph, relation: URIRef, namespace: str) -> dict[URIRef, 
 
 def add_entailments(graph: Graph, ontology: Graph) -> int:
     before = len(graph)
-    supers = _closure(ontology, RDFS.subClassOf, str(IKPE))
+    supers = closure(ontology, RDFS.subClassOf, str(IKPE))
     for subject, cls in list(graph.subject_objects(RDF.type)):
         for parent in supers.get(cls, ()):
             graph.add((subject, RDF.type, parent))
-    superprops = _closure(ontology, RDFS.subPropertyOf, str(IKPE))
+    superprops = closure(ontology, RDFS.subPropertyOf, str(IKPE))
     for prop, parents in superprops.items():
         for s, o in list(graph.subject_objects(prop)):
             for parent in parents:

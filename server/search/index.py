@@ -23,6 +23,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
+from ..kg.derive import closure
 from ..kg.namespaces import IKPE, ROV, SCHEMA
 from .fold import normal_variants, variants
 
@@ -108,20 +109,7 @@ def _type_label(graph: Graph, type_iri: str) -> tuple[str, str]:
 
 
 def _superclasses(graph: Graph) -> dict[URIRef, set[URIRef]]:
-    direct: dict[URIRef, set[URIRef]] = {}
-    for sub, sup in graph.subject_objects(RDFS.subClassOf):
-        if isinstance(sub, URIRef) and isinstance(sup, URIRef):
-            direct.setdefault(sub, set()).add(sup)
-    closed = {}
-    for term, parents in direct.items():
-        seen, todo = set(), list(parents)
-        while todo:
-            parent = todo.pop()
-            if parent not in seen and parent != term:
-                seen.add(parent)
-                todo.extend(direct.get(parent, ()))
-        closed[term] = seen
-    return closed
+    return closure(graph, RDFS.subClassOf)
 
 
 def primary_type(types: list[URIRef], supers: dict[URIRef, set[URIRef]]) -> str:
