@@ -429,7 +429,35 @@ def bench_scale(projects: int, work: Path, args) -> dict:
     return row
 
 
+def pages_only(projects: int, work: Path, args, row: dict) -> dict:
+    """Only the load runs (and the worker RSS after them) again, on the production command in memory; the
+    previous load results are kept under ``pages_before`` (e.g. to show a fix)."""
+    build = ensure_build(work, projects).resolve()
+    paths = [f"/doc/project/bench-{i:06d}" for i in range(1, min(projects, 200) + 1)]
+    server = Production(build, True)
+    try:
+        server.wait_ready()
+        warm_up(server.url, paths)
+        if "pages" in row:
+            row["pages_before"] = row["pages"]
+        row["loadavg"].append(loadavg())
+        row["pages"] = {kind: wrk(server.url, paths, accept, args.wrk_seconds)
+                        for kind, accept in (("HTML", "text/html"), ("Turtle", TURTLE))}
+        row["loadavg"].append(loadavg())
+        row["rss_after_load"] = worker_memory(server.process.pid)
+        print(f"  pages: {row['pages']}", file=sys.stderr)
+    finally:
+        server.stop()
+    return row
+
+
 # -- report --------------------------------------------------------------------------------------------
+def lat(p: dict, key: str) -> str:
+    if p["requests"] and p.get("error_kinds", {}).get("timeout", 0) >= p["requests"]:
+        return "> 2 s (all timed out)"
+    return f"{p[key]:.1f} ms"
+
+
 def fmt_ms(value: dict | None) -> str:
     if not value:
         return "–"
@@ -448,7 +476,8 @@ def markdown(results: dict, info: dict, command: str) -> str:
     lines = [BEGIN, "## Serving at scale", "",
              "The built releases of section \"Build at scale\" (`bench/generate.py`, seed 6), served with the "
              "production command, measured by one script in one run per scale:", "",
-             f"    {command}", "",
+             *[f"    {c}" for c in dict.fromkeys(r.get(k) for r in scales for k in ("command", "pages_command")
+                                                if r.get(k)) or [command]], "",
              "The production command is `gunicorn -c deploy/gunicorn.conf.py 'server.web.app:create_app()'` "
              "(2 gthread workers × 16 threads, 2 SPARQL query processes per worker) with `IKPE_BUILD_DIR` set to "
              "the build and the per-client limits off (one client address, as in `bench/load.sh`).", "",
@@ -511,17 +540,75 @@ def markdown(results: dict, info: dict, command: str) -> str:
               "| triples | page | requests/s | p50 | p99 | requests | errors (socket + non-2xx) |",
               "|---:|---|---:|---:|---:|---:|---:|"]
     for r in scales:
-        for kind, p in r.get("pages", {}).items():
-            lines.append(f"| {r['triples']:,} | project, {kind} | {p['rps']:.0f} | {p['p50_ms']:.1f} ms | "
-                         f"{p['p99_ms']:.1f} ms | {p['requests']:,} | {p['errors']}"
+        runs = [(kind, p, "") for kind, p in r.get("pages", {}).items()]
+        runs += [(kind, p, ", before the fixes") for kind, p in r.get("pages_before", {}).items()]
+        for kind, p, when in runs:
+            lines.append(f"| {r['triples']:,} | project, {kind}{when} | {p['rps']:.0f} | {lat(p, 'p50_ms')} | "
+                         f"{lat(p, 'p99_ms')} | {p['requests']:,} | {p['errors']}"
                          + (" (" + ", ".join(f"{k} {v}" for k, v in p.get("error_kinds", {}).items() if v) + ")"
                             if p["errors"] else "") + " |")
+    lines += targets(scales)
     lines += ["", "wrk's default per-request timeout (2 s) applies: a request slower than that counts as a timeout "
               "error (its latency is not in the percentiles).", "", "Each wrk run cycles through the first (up to) 200 project pages (`/doc/project/bench-NNNNNN`) with "
               "one `Accept` header; a project page holds the project, its roles, participations and funding "
               "with their labels.", "", "![latency vs graph size](serve-scale.svg)", "",
               "Raw numbers: `docs/serve-scale.json`.", END]
     return "\n".join(lines)
+
+
+def targets(scales: list[dict]) -> list[str]:
+    """The targets of issue 6 at the largest scale measured: met, or missed by how much."""
+    r = scales[-1]
+    out = ["", f"### Targets of issue 6 at {r['triples']:,} triples", "",
+           "| target | measured | verdict |", "|---|---|---|"]
+
+    def verdict(value, limit, unit, higher_is_better=False):
+        if value is None:
+            return "not measured"
+        ok = value >= limit if higher_is_better else value <= limit
+        if ok:
+            return "met"
+        return (f"missed: {limit - value:,.0f} {unit} short ({value / limit:.1%} of the target)" if higher_is_better
+                else f"missed by {value - limit:,.2f} {unit} ({value / limit:.1f}×)")
+
+    for key, label in (("in_memory", "in memory"), ("on_disk", "on disk")):
+        s = r.get("start", {}).get(key)
+        if s:
+            out.append(f"| server start ≤ 2 s ({label}) | first 200 from /health {s['first_health_s']:.2f} s "
+                       f"(all workers {s['all_workers_s'] or float('nan'):.2f} s) | {verdict(s['first_health_s'], 2, 's')} |")
+    for key, label in (("in_memory", "in memory"), ("on_disk", "on disk")):
+        s = r.get("start", {}).get(key)
+        if s:
+            mem = (r.get("rss_after_load") if key == "in_memory" else None) or s["rss_after_warm_up"]
+            alone, tree = max(w["rss_mb"] for w in mem), max(w["tree_rss_mb"] for w in mem)
+            out.append(f"| serving worker ≤ 500 MB RSS ({label}) | {alone:.0f} MB alone, {tree:.0f} MB with its "
+                       f"SPARQL processes | {verdict(alone, 500, 'MB')} (with SPARQL processes: "
+                       f"{verdict(tree, 500, 'MB')}) |")
+    sparql = r.get("sparql", {})
+    heavy, light, slower = [], [], []
+    for name, q in sparql.items():
+        ours, mem, oxs = (q.get(k, {}).get("median_ms") for k in ("http", "pyoxigraph-mem", "oxigraph-server"))
+        if not (ours and mem):
+            continue
+        (heavy if mem > 10 else light).append((name, ours, mem))
+        if oxs and ours > oxs:
+            slower.append(f"{name} {ours / oxs:.2f}×")
+    bad_heavy = [f"{n} {o / m:.2f}×" for n, o, m in heavy if o > 1.3 * m]
+    bad_light = [f"{n} +{o - m:.1f} ms" for n, o, m in light if o - m > 1.5]
+    out.append(f"| SPARQL ≤ 1.3× pyoxigraph in-process on queries > 10 ms ({len(heavy)} queries) | "
+               + ", ".join(f"{n} {o / m:.2f}×" for n, o, m in heavy) + " | "
+               + ("met" if not bad_heavy else "missed on " + ", ".join(bad_heavy)) + " |")
+    out.append(f"| SPARQL ≤ 1.5 ms added on the light ones ({len(light)} queries) | "
+               + ", ".join(f"{n} +{o - m:.1f} ms" for n, o, m in light) + " | "
+               + ("met" if not bad_light else "missed on " + ", ".join(bad_light)) + " |")
+    out.append("| SPARQL no slower than Oxigraph server on any query | median ratio ours ÷ Oxigraph server per query "
+               "in the table above | " + ("met" if not slower else "missed on " + ", ".join(slower)) + " |")
+    for kind, p in r.get("pages", {}).items():
+        out.append(f"| {kind} resource page p50 ≤ 5 ms | {lat(p, 'p50_ms')} | {verdict(p['p50_ms'], 5, 'ms')} |")
+        out.append(f"| {kind} resource page p99 ≤ 25 ms | {lat(p, 'p99_ms')} | {verdict(p['p99_ms'], 25, 'ms')} |")
+        out.append(f"| {kind} throughput ≥ 1,500 req/s, 0 errors | {p['rps']:.0f} req/s, {p['errors']} errors | "
+                   f"{verdict(p['rps'], 1500, 'req/s', True)}{'' if not p['errors'] else '; errors ≠ 0'} |")
+    return out
 
 
 def plot(results: dict) -> None:
@@ -572,6 +659,8 @@ def main(argv=None) -> None:
     parser.add_argument("--no-rdflib", dest="rdflib", action="store_false")
     parser.add_argument("--wrk-seconds", type=int, default=15)
     parser.add_argument("--no-doc", dest="doc", action="store_false", help="only update docs/serve-scale.json")
+    parser.add_argument("--pages-only", action="store_true",
+                        help="repeat only the wrk runs of the given scales, keeping the rest of their results")
     parser.add_argument("--rdflib-helper", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     CAP = args.cap
@@ -581,7 +670,13 @@ def main(argv=None) -> None:
     results = {k: v for k, v in results.items() if k != "_info"}
     for projects in args.scales:
         print(f"… {projects} projects", file=sys.stderr)
-        results[str(projects)] = bench_scale(projects, args.work, args)
+        command = " ".join([".venv/bin/python", "bench/serve_bench.py"] + (argv if argv is not None else sys.argv[1:]))
+        if args.pages_only:
+            results[str(projects)] = pages_only(projects, args.work, args, results[str(projects)])
+            results[str(projects)]["pages_command"] = command
+        else:
+            results[str(projects)] = bench_scale(projects, args.work, args)
+            results[str(projects)]["command"] = command
         info = machine()
         info["versions"] = {name: metadata.version(name) for name in
                             ("pyoxigraph", "oxigraph", "rdflib", "flask", "gunicorn", "requests")}

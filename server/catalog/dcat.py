@@ -176,8 +176,9 @@ def _lit(value, lang: str | None = None, datatype=None) -> ox.Literal:
     return ox.Literal(str(value))
 
 
-def _dt(value: str) -> Literal:
-    return _lit(value, datatype=XSD.dateTime)
+def _dt(value: str) -> ox.Literal:
+    # the lexical form rdflib wrote before (it normalises "…Z" to "…+00:00"), so the bytes stay the same
+    return _lit(value[:-1] + "+00:00" if value.endswith("Z") else value, datatype=XSD.dateTime)
 
 
 def _texts(graph: Graph, subject, predicate) -> dict[str, str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections import defaultdict
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -75,17 +76,18 @@ def digest_of(canonical: bytes) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def whole_graph_hash(store: ox.Store, ntriples_gz: Path | None = None) -> str:
+def read_ntriples(path: Path | None) -> bytes | None:
+    """The N-Triples of a gzipped dump (the release's ``ikpe.nt.gz``), or None if there is none."""
+    return gzip.decompress(path.read_bytes()) if path is not None and path.is_file() else None
+
+
+def whole_graph_hash(store: ox.Store, ntriples: bytes | None = None) -> str:
     """Content hash of the whole published graph: SHA-256 over its sorted N-Triples lines.
 
-    Read from the release's ``ikpe.nt.gz`` dump when given (decompressing is much faster than
-    decoding every term from the store), else dumped from the store."""
-    if ntriples_gz is not None and ntriples_gz.is_file():
-        data = gzip.decompress(ntriples_gz.read_bytes())
-    else:
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DEFAULT)
+    From the release's N-Triples dump when given (much faster than decoding every term from the
+    store), else dumped from the store."""
+    data = ntriples if ntriples is not None else store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=DEFAULT)
     lines = data.splitlines()
-    del data
     lines.sort()
     digest = hashlib.sha256()
     for line in lines:
@@ -95,34 +97,60 @@ def whole_graph_hash(store: ox.Store, ntriples_gz: Path | None = None) -> str:
 
 
 class Subsets:
-    """Computes the subset of each project from the store (labels of referenced things cached)."""
+    """The subset of each project, from one pass over the graph's triples.
 
-    def __init__(self, store: ox.Store):
+    The members of all projects come from one SPARQL query on the store; then one pass over the
+    release's N-Triples (parsed by pyoxigraph; the store is scanned if there are none) keeps the
+    triples of every member and the type/label triples of everything, grouped by subject. Each
+    subset is then a few dictionary look-ups (reading term by term from the on-disk store was
+    the slow part)."""
+
+    def __init__(self, store: ox.Store, ntriples: bytes | None = None):
         self.store = store
         self.members = project_members(store)
-        self._labels: dict = {}
+        wanted = set().union(*self.members.values()) if self.members else set()
+        labels = set(LABELS)
+        self.by_subject, self.labels = defaultdict(list), defaultdict(list)
+        quads = (ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES) if ntriples is not None
+                 else self.store.quads_for_pattern(None, None, None, DEFAULT))
+        by_subject, by_label = self.by_subject, self.labels
+        # the same pass counts what VoID states (see void.statistics), instead of scanning the store again
+        subjects, objects, properties, classes = set(), set(), defaultdict(int), defaultdict(set)
+        for quad in quads:
+            subject, predicate, obj = quad.subject, quad.predicate, quad.object
+            subjects.add(subject)
+            objects.add(obj)
+            properties[predicate] += 1
+            if predicate == RDF_TYPE:
+                classes[obj].add(subject)
+            if subject in wanted:
+                by_subject[subject].append(quad.triple)
+            if predicate in labels:
+                by_label[subject].append(quad.triple)
+        self.census = {"subjects": subjects, "objects": objects, "properties": dict(properties),
+                       "classes": {c: len(m) for c, m in classes.items()}}
+        self._parsed = ntriples is not None
 
-    def _label_triples(self, thing) -> list:
-        found = self._labels.get(thing)
-        if found is None:
-            found = [q.triple for p in LABELS for q in self.store.quads_for_pattern(thing, p, None, DEFAULT)]
-            self._labels[thing] = found
-        return found
+    def _of(self, node, index: dict) -> list:
+        if self._parsed and isinstance(node, ox.BlankNode):  # parsed blank nodes are not the store's
+            return [q.triple for q in self.store.quads_for_pattern(node, None, None, DEFAULT)
+                    if index is self.by_subject or q.predicate in LABELS]
+        return index.get(node, ())
 
     def triples(self, project: str) -> list:
-        """The subset's triples in a fixed order: members by IRI, each member's triples in store order,
-        then the labels of the things they point to by IRI (no duplicates)."""
+        """The subset's triples in a fixed order: members by IRI, each member's triples in source
+        order, then the type/label triples of the things they point to, by IRI (no duplicates)."""
         members = self.members.get(project) or {ox.NamedNode(project)}
         out, referenced = {}, set()
         named = ox.NamedNode
         for member in sorted(members, key=str):
-            for quad in self.store.quads_for_pattern(member, None, None, DEFAULT):
-                out[quad.triple] = None
-                o = quad.object
+            for triple in self._of(member, self.by_subject):
+                out[triple] = None
+                o = triple.object
                 if type(o) is named and o not in members:
                     referenced.add(o)
         for thing in sorted(referenced, key=str):
-            for triple in self._label_triples(thing):
+            for triple in self._of(thing, self.labels):
                 out[triple] = None
         return list(out)
 

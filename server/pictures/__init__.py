@@ -107,7 +107,7 @@ def _span_row(kind, label, iri, span, lang, fallback=None, indent=False) -> Row 
 
 
 def timeline_rows(store, settings, kind: str, iri: str | None, lang: str) -> list[Row]:
-    projects, names = data.timeline(store, settings)
+    projects, names = data.timeline(store, settings, iri if kind == "project" and iri else None)
 
     def name_of(thing):
         return data.pick_label(names.get(thing, {}), lang, thing.rsplit("/", 1)[-1]) if thing else ""

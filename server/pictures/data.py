@@ -195,15 +195,22 @@ class TimelineProject:
     roles: list = field(default_factory=list)
 
 
-def timeline(store, settings) -> tuple[list[TimelineProject], dict[str, dict]]:
-    """All projects with their roles, plus the labels of everything named (projects, holders)."""
+def _only_project(text: str, only: str | None) -> str:
+    """The query restricted to one project (``?project`` bound first), so a project page does not read them all."""
+    if only is None or any(c in only for c in '<>"{}|^`\\ \n'):
+        return text
+    return text.replace("WHERE {", f"WHERE {{\n  VALUES ?project {{ <{only}> }}", 1)
+
+
+def timeline(store, settings, only: str | None = None) -> tuple[list[TimelineProject], dict[str, dict]]:
+    """All projects (or only the project ``only``) with their roles, plus the labels of everything named."""
     projects: dict[str, TimelineProject] = {}
-    for row in store.select(query("pictures-04-timeline-projects", settings.public_base)):
+    for row in store.select(_only_project(query("pictures-04-timeline-projects", settings.public_base), only)):
         iri = str(row["project"])
         if iri not in projects:
             projects[iri] = TimelineProject(iri, {}, str(row["shortName"]) if row.get("shortName") else None,
                                             Span(row.get("start"), row.get("end")))
-    for row in store.select(query("pictures-05-timeline-roles", settings.public_base)):
+    for row in store.select(_only_project(query("pictures-05-timeline-roles", settings.public_base), only)):
         project = projects.get(str(row["project"]))
         if project is not None:
             project.roles.append(TimelineRole(str(row["role"]), str(row["kind"]).rsplit("#", 1)[-1], project.iri,

@@ -83,9 +83,11 @@ def describe(store, iri: str) -> Graph:
         return graph
     graph += store.construct(f"CONSTRUCT {{ ?s ?p {ref} }} WHERE {{ ?s ?p {ref} }}")
     qualified = " ".join(iri_ref(str(c)) for c in QUALIFIED_CLASSES)
+    # the type check inside each branch: written after the UNION, pyoxigraph starts from `?q a ?t` (every
+    # role of every project) — 1.6 s instead of 1 ms at 1M triples (docs/benchmarks.md, "Serving at scale")
     graph += store.construct(
-        f"CONSTRUCT {{ ?q ?qp ?qo }} WHERE {{ {{ {ref} ?p ?q }} UNION {{ ?q ?p {ref} }} "
-        f"?q a ?t . VALUES ?t {{ {qualified} }} ?q ?qp ?qo }}")
+        f"CONSTRUCT {{ ?q ?qp ?qo }} WHERE {{ VALUES ?t {{ {qualified} }} "
+        f"{{ {ref} ?p ?q . ?q a ?t . ?q ?qp ?qo }} UNION {{ ?q ?p {ref} . ?q a ?t . ?q ?qp ?qo }} }}")
     graph += labels_of(store, _mentioned(graph))
     return graph
 
