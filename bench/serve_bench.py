@@ -32,16 +32,13 @@ import gzip
 import json
 import math
 import os
-import platform
 import re
-import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from importlib import metadata
 from pathlib import Path
@@ -377,7 +374,7 @@ def bench_scale(projects: int, work: Path, args) -> dict:
     release = (build / "current").resolve()
     manifest = json.loads((release / "manifest.json").read_text())
     row = {"projects": projects, "triples": manifest["triples"], "release": release.name, "loadavg": [loadavg()]}
-    paths = [f"/doc/project/bench-{i:06d}" for i in range(1, min(projects, 200) + 1)]
+    paths = [f"/doc/project/bench-{i:06d}" for i in range(min(projects, 200))]  # ids start at 0
 
     # start time and memory, on-disk mode first (no load of the dump), then the production default
     row["start"] = {}
@@ -419,6 +416,8 @@ def bench_scale(projects: int, work: Path, args) -> dict:
             server.stop()
             if "Traceback" in Path(server.log.name).read_text(errors="replace"):
                 row.setdefault("warnings", []).append(f"tracebacks in the server log {server.log.name}")
+            else:
+                os.unlink(server.log.name)
     if args.rdflib:  # after the servers have stopped: its load of the dump would disturb their numbers
         rdflib = start_rdflib(release / "dumps" / "ikpe.nt.gz", args.rdflib_repeat, args.cap)
         out, _ = rdflib.communicate()
@@ -433,13 +432,13 @@ def pages_only(projects: int, work: Path, args, row: dict) -> dict:
     """Only the load runs (and the worker RSS after them) again, on the production command in memory; the
     previous load results are kept under ``pages_before`` (e.g. to show a fix)."""
     build = ensure_build(work, projects).resolve()
-    paths = [f"/doc/project/bench-{i:06d}" for i in range(1, min(projects, 200) + 1)]
+    paths = [f"/doc/project/bench-{i:06d}" for i in range(min(projects, 200))]  # ids start at 0
     server = Production(build, True)
     try:
         server.wait_ready()
         warm_up(server.url, paths)
-        if "pages" in row:
-            row["pages_before"] = row["pages"]
+        if "pages" in row:  # the first measurement stays the "before"
+            row.setdefault("pages_before", row["pages"])
         row["loadavg"].append(loadavg())
         row["pages"] = {kind: wrk(server.url, paths, accept, args.wrk_seconds)
                         for kind, accept in (("HTML", "text/html"), ("Turtle", TURTLE))}
@@ -474,10 +473,13 @@ CAP = 60.0
 def markdown(results: dict, info: dict, command: str) -> str:
     scales = sorted(results.values(), key=lambda r: r["triples"])
     lines = [BEGIN, "## Serving at scale", "",
-             "The built releases of section \"Build at scale\" (`bench/generate.py`, seed 6), served with the "
-             "production command, measured by one script in one run per scale:", "",
-             *[f"    {c}" for c in dict.fromkeys(r.get(k) for r in scales for k in ("command", "pages_command")
+             "Releases of the generated data of section \"Build at scale\" (`bench/generate.py`, seed 6; built into "
+             "`<work>/build<N>` if missing), served with the production command, measured by one script, one run "
+             "per scale:", "",
+             *[f"    {c}" for c in dict.fromkeys(r.get(k) for k in ("command", "pages_command") for r in scales
                                                 if r.get(k)) or [command]], "",
+             "(`--pages-only` repeats only the load runs of a scale after a fix and keeps the first ones as "
+             "\"before the fixes\"; `--report-only` rewrites this section and the plot from `docs/serve-scale.json`.)", "",
              "The production command is `gunicorn -c deploy/gunicorn.conf.py 'server.web.app:create_app()'` "
              "(2 gthread workers × 16 threads, 2 SPARQL query processes per worker) with `IKPE_BUILD_DIR` set to "
              "the build and the per-client limits off (one client address, as in `bench/load.sh`).", "",
@@ -546,7 +548,7 @@ def markdown(results: dict, info: dict, command: str) -> str:
             lines.append(f"| {r['triples']:,} | project, {kind}{when} | {p['rps']:.0f} | {lat(p, 'p50_ms')} | "
                          f"{lat(p, 'p99_ms')} | {p['requests']:,} | {p['errors']}"
                          + (" (" + ", ".join(f"{k} {v}" for k, v in p.get("error_kinds", {}).items() if v) + ")"
-                            if p["errors"] else "") + " |")
+                            if p["errors"] and p.get("error_kinds") else "") + " |")
     lines += targets(scales)
     lines += ["", "wrk's default per-request timeout (2 s) applies: a request slower than that counts as a timeout "
               "error (its latency is not in the percentiles).", "", "Each wrk run cycles through the first (up to) 200 project pages (`/doc/project/bench-NNNNNN`) with "
@@ -661,6 +663,7 @@ def main(argv=None) -> None:
     parser.add_argument("--no-doc", dest="doc", action="store_false", help="only update docs/serve-scale.json")
     parser.add_argument("--pages-only", action="store_true",
                         help="repeat only the wrk runs of the given scales, keeping the rest of their results")
+    parser.add_argument("--report-only", action="store_true", help="only rewrite the section and the plot")
     parser.add_argument("--rdflib-helper", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     CAP = args.cap
@@ -668,7 +671,7 @@ def main(argv=None) -> None:
         return rdflib_helper(args.rdflib_helper, args.repeat, args.cap)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results = {k: v for k, v in results.items() if k != "_info"}
-    for projects in args.scales:
+    for projects in [] if args.report_only else args.scales:
         print(f"… {projects} projects", file=sys.stderr)
         command = " ".join([".venv/bin/python", "bench/serve_bench.py"] + (argv if argv is not None else sys.argv[1:]))
         if args.pages_only:

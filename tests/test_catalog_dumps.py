@@ -118,3 +118,22 @@ def test_unchanged_datasets_keep_their_dates_across_builds(data_copy, tmp_path):
     assert after["project/thilik"]["issued"] == before["project/thilik"]["issued"]
     assert after["ikpe"]["modified"] > before["ikpe"]["modified"]
     shutil.rmtree(tmp_path / "build", ignore_errors=True)
+
+
+def test_catalog_file_is_trig_with_one_self_contained_block_per_graph(build_dir):
+    """The server reads a dataset's block alone (byte range in index.json): each block must parse on
+    its own and hold exactly its named graph; together they are the whole file."""
+    import pyoxigraph as ox
+
+    release = (build_dir / "current").resolve()
+    index = json.loads((release / "catalog" / "index.json").read_text(encoding="utf-8"))
+    data = (release / "catalog" / "catalog.trig").read_bytes()
+    whole = list(ox.parse(data, format=ox.RdfFormat.TRIG))
+    blocks = [(index["catalog"], index["head"])] + [(d["iri"], d["block"]) for d in index["datasets"]]
+    total = 0
+    for name, (offset, length) in blocks:
+        quads = list(ox.parse(data[offset:offset + length], format=ox.RdfFormat.TRIG))
+        assert quads and {q.graph_name.value for q in quads} == {name}
+        total += len(quads)
+    assert total == len(whole)
+    assert sum(length for _, (_, length) in blocks) == len(data)

@@ -168,9 +168,11 @@ def _rdflib(term):
     return Literal(term.value) if datatype in (_STRING, _LANG_STRING) else Literal(term.value, datatype=URIRef(datatype))
 
 
-def _graph_of(data: bytes) -> Graph:
+def _graph_of(data) -> Graph:
+    """An rdflib graph of TriG bytes (or of pyoxigraph quads)."""
     g = bind_prefixes(Graph())
-    for quad in ox.parse(data, format=ox.RdfFormat.TRIG):
+    quads = ox.parse(data, format=ox.RdfFormat.TRIG) if isinstance(data, bytes) else data
+    for quad in quads:
         g.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
     return g
 
@@ -185,8 +187,11 @@ class ReleaseCatalog:
     void: Graph
     head_block: list
     blocks: dict = field(default_factory=dict)   # dataset IRI → [offset, length] in catalog.trig
+    legacy: dict | None = None   # graph IRI → quads, for a release written before the blocks existed
 
     def _read(self, block) -> Graph:
+        if self.legacy is not None:
+            return _graph_of(self.legacy.get(block, []))
         offset, length = block
         with (self.folder / "catalog" / "catalog.trig").open("rb") as handle:
             handle.seek(offset)
@@ -219,6 +224,8 @@ class ReleaseCatalog:
 
     @functools.cached_property
     def _whole(self) -> Graph:
+        if self.legacy is not None:
+            return _graph_of(q for quads in self.legacy.values() for q in quads)
         return _graph_of((self.folder / "catalog" / "catalog.trig").read_bytes())
 
     def whole(self) -> Graph:
@@ -232,6 +239,12 @@ def load(folder: Path) -> ReleaseCatalog:
     target = folder / "catalog"
     index = json.loads((target / "index.json").read_text(encoding="utf-8"))
     void = Graph().parse(target / "void.ttl", format="turtle")
+    if "head" not in index:  # written by an older build: one TriG document, no block index
+        legacy = {}
+        for quad in ox.parse(path=str(target / "catalog.trig"), format=ox.RdfFormat.TRIG):
+            legacy.setdefault(quad.graph_name.value, []).append(quad)
+        return ReleaseCatalog(folder, index["public_base"], URIRef(index["catalog"]), index["datasets"], void,
+                              index["catalog"], {d["iri"]: d["iri"] for d in index["datasets"]}, legacy)
     return ReleaseCatalog(folder, index["public_base"], URIRef(index["catalog"]), index["datasets"], void,
                           index["head"], {d["iri"]: d["block"] for d in index["datasets"]})
 

@@ -5,11 +5,11 @@ roles, participations and fundings (the nodes pointing to it with ``ikpe:roleIn`
 ``schema:fundedItem``), and the type and label of everything those triples point to, so the file
 is readable on its own. Subsets are written as dump files by the release step.
 
-Everything here reads the release's pyoxigraph store (``<release>/store``, written before the
-release steps run) and serialises with pyoxigraph: the members of all projects come from one
-SPARQL query, the triples of each member from one index lookup, the labels of referenced things are
-looked up once per thing (shared by all projects that point to it). The work is linear in the size
-of the subsets; rdflib is not involved (its serialisers took minutes for thousands of projects).
+Nothing here uses rdflib (its serialisers took minutes for thousands of projects): the members of
+all projects come from one SPARQL query on the release's pyoxigraph store (``<release>/store``,
+written before the release steps run), the triples from one pass over the release's N-Triples
+dump (:class:`Subsets`, which also counts what VoID states), and every file is serialised by
+pyoxigraph. The work is linear in the size of the graph.
 """
 from __future__ import annotations
 
