@@ -67,18 +67,24 @@ class Gunicorn:
             [GUNICORN, "-c", str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py"), "-b", f"127.0.0.1:{self.port}",
              "server.web.app:create_app()"], cwd=PROJECT_ROOT, env=self.env, stdout=self.log,
             stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self._wait_until_up()
+            self.warm_up()
+        except BaseException:  # never leave the server running when the setup fails
+            self.__exit__()
+            raise
+        return self
+
+    def _wait_until_up(self):
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.output()
             try:
-                if requests.get(self.url + "/robots.txt", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
+                if requests.get(self.url + "/robots.txt", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:  # refused while starting, or slow on a loaded machine
                 time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not come up: " + self.output())
-        self.warm_up()
-        return self
+        pytest.fail("gunicorn did not come up: " + self.output())
 
     def warm_up(self):
         """Every worker process has loaded the release and started its SPARQL workers."""
