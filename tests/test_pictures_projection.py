@@ -25,7 +25,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 ID = "https://lod.ikpe-erfurt.de/id/"
 GK = ID + "gebietskoerperschaft/"
 THILIK = ID + "project/thilik"
-# The seed text's participants of ThILIK (Stand Mai 2022), from /work/shared/reference/README.md.
+# The seed text's participants of ThILIK (Stand Mai 2022), from shared/reference/README.md (the project brief).
 THILIK_KEYS = {"16077", "16051", "16063105", "16052", "16053", "16065", "16062", "16066", "16068", "16073",
                "16075", "16063"}
 
