@@ -41,12 +41,15 @@ so a parser disagreement cannot reach a host either.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import partial
 
 from pyparsing import ParseBaseException
 from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+RDFLIB_PARSER_LOCK = threading.Lock()
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
@@ -166,7 +169,8 @@ def screen(query: str, federation_allow: tuple[str, ...] = (), full: bool = Fals
     elif not needs_parse(query):
         return Screened(None)
     try:
-        parsed = parseQuery(query)
+        with RDFLIB_PARSER_LOCK:  # pyparsing's packrat cache is not thread-safe (spurious errors)
+            parsed = parseQuery(query)
     except (ParseBaseException, RecursionError, ValueError, TypeError) as error:
         if _is_update(query):
             raise Refused(403, "This SPARQL endpoint is read-only: SPARQL Update "
@@ -215,7 +219,8 @@ def refusal_for_engine_error(query: str, message: str) -> Refused:
 
 def _is_update(query: str) -> bool:
     try:
-        parseUpdate(query)
+        with RDFLIB_PARSER_LOCK:
+            parseUpdate(query)
     except Exception:
         return False
     return True

@@ -24,6 +24,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     i18n.init_app(app)
 
+    from . import page_cache
+
+    page_cache.init_app(app)
+
     from . import catalog, pictures, reconcile, resources, search, sparql
 
     for area in (resources, sparql, catalog, search, reconcile, pictures):

@@ -27,8 +27,11 @@ def etag(release, *parts) -> str:
     return f"{release.id}-{variant}"
 
 
-def cacheable(response, release, *parts, vary=()):
-    """Add validators, Cache-Control and Vary; answer 304 if the client's copy is current."""
+def cacheable(response, release, *parts, vary=(), conditional=True):
+    """Add validators, Cache-Control and Vary; answer 304 if the client's copy is current.
+
+    ``conditional=False`` leaves the 304 to the caller (``response.make_conditional(request)``), who
+    may keep the complete answer first (``page_cache``)."""
     settings = current_app.config["SETTINGS"]
     response.set_etag(etag(release, request.path, *parts), weak=True)
     modified = release_time(release)
@@ -38,4 +41,4 @@ def cacheable(response, release, *parts, vary=()):
     response.cache_control.max_age = settings.cache_max_age
     for header in vary:
         response.vary.add(header)
-    return response.make_conditional(request)
+    return response.make_conditional(request) if conditional else response

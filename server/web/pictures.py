@@ -25,6 +25,7 @@ from .. import pictures
 from ..pictures import data
 from ..pictures.texts import text
 from ..store import StoreUnavailable
+from .page_cache import mark_uncacheable
 from .resources import LOCAL_NAME
 
 blueprint = Blueprint("pictures", __name__)
@@ -147,6 +148,7 @@ def map_svg(kind: str, iri=None) -> Markup:
     try:
         return _embed(_map(kind, str(iri) if iri else None, _language(), False), "map")
     except StoreUnavailable:
+        mark_uncacheable()  # the page without its picture must not be kept
         return Markup("")
 
 
@@ -155,6 +157,7 @@ def timeline_svg(kind: str, iri=None) -> Markup:
     try:
         return _embed(_timeline(kind, str(iri) if iri else None, _language(), False), "timeline")
     except StoreUnavailable:
+        mark_uncacheable()  # the page without its picture must not be kept
         return Markup("")
 
 

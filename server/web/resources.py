@@ -22,6 +22,7 @@ from . import sitemap as sitemaps
 from .conneg import negotiate, offers
 from .describe import DATASET_PATH, Document, document, iri_ref
 from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type
+from . import page_cache
 from .http_caching import cacheable
 from .i18n import current_language
 from .labels import pick_literal
@@ -193,20 +194,37 @@ def _rdf_response(doc_graph, context, media_type: str) -> Response:
 
 
 def _negotiated(response: Response, release, media_type: str, negotiated: bool, base_path: str,
-                lang: str | None, extra_vary=()):
+                lang: str | None, extra_vary=(), conditional=True):
     response.headers["Link"] = _alternates(base_path, offers())
     if negotiated:
         response.headers["Content-Location"] = f"{base_path}.{_suffix_of(media_type)}"
     vary = (["Accept"] if negotiated else []) + list(extra_vary)
     if media_type == HTML_MEDIA_TYPE:
         vary.append("Accept-Language")
-    return cacheable(response, release, media_type, lang, request.query_string.decode("latin-1"), vary=vary)
+    return cacheable(response, release, media_type, lang, request.query_string.decode("latin-1"), vary=vary,
+                     conditional=conditional)
 
 
 @blueprint.route("/doc/<path:local>", methods=["GET", "HEAD"], endpoint="document")
 def document_view(local):
     _check_local(local)
     store, settings = _store(), _settings()
+    # rendered documents are kept per (release, path, query, the type Accept selects, language): a hit
+    # skips the queries and the rendering; the release pinned for this request is part of the key
+    cache_key = page_cache.key(store.release().id, request.path, request.query_string.decode("latin-1"),
+                               negotiate(request.headers.get("Accept"), offers()), current_language())
+    cached = page_cache.lookup(cache_key)
+    if cached is not None:
+        return cached.make_conditional(request)
+    response = _document(local, store, settings)
+    if response.status_code != 200:  # 301 to a new address, 410: answered as they are, not kept
+        return response
+    page_cache.keep(cache_key, response)
+    return response.make_conditional(request)
+
+
+def _document(local: str, store, settings) -> Response:
+    """The complete answer of ``/doc/<local>`` (before the 304 check), or a redirect / 410 / error."""
     local, suffix = _split_format(local, lambda name: store.ask(
         f"ASK {{ {iri_ref(settings.id_base + name)} ?p ?o }}"))
     iri = settings.id_base + local
@@ -227,7 +245,7 @@ def document_view(local):
         abort(404)
     if media_type != HTML_MEDIA_TYPE:
         response = _rdf_response(doc.graph, doc, media_type)
-        return _negotiated(response, release, media_type, negotiated, base_path, None)
+        return _negotiated(response, release, media_type, negotiated, base_path, None, conditional=False)
     lang = current_language()
     page = request.args.get("page", "1")
     view = View(doc.graph, iri, lang, page=int(page) if page.isdigit() else 1, page_size=settings.page_size,
@@ -238,7 +256,7 @@ def document_view(local):
         breadcrumbs=_breadcrumbs(view), jsonld=script_json(main_entity(doc.graph, iri, lang,
                                                                           settings.public_base + base_path)))
     response = Response(html, mimetype="text/html")
-    return _negotiated(response, release, media_type, negotiated, base_path, lang)
+    return _negotiated(response, release, media_type, negotiated, base_path, lang, conditional=False)
 
 
 def _breadcrumbs(view: View) -> list[tuple[str, str | None]]:

@@ -1,0 +1,127 @@
+"""A small per-process cache of rendered resource documents (``/doc/…``, HTML and every RDF format).
+
+A document is a pure function of the release and of the request's path, query string, the media type
+its ``Accept`` header selects and the interface language; so the rendered bytes and headers (``ETag``,
+``Last-Modified``, ``Vary``, ``Link``, ``Content-Location``, ``Cache-Control``, ``Content-Type``) can be
+kept and served again. The key starts with the id of the release pinned for the request (``flask.g``),
+so after a build switches ``build/current`` no entry of the old release can match any more (they age
+out of the LRU). This keeps the stateless rule: the cache never changes an answer, it only skips
+recomputing it.
+
+Bounded by count (``MAX_ENTRIES``) and total bytes (``IKPE_PAGE_CACHE_MB``; 0 disables it), least
+recently used first out. Only complete ``200`` answers are kept, never one rendered while part of the
+page degraded (e.g. a picture left out because the store timed out: ``mark_uncacheable``). Conditional
+requests (304) and HEAD are answered from the entry by the caller (``make_conditional``).
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Response, current_app, g
+
+EXTENSION = "ikpe_page_cache"
+MAX_ENTRIES = 10_000
+ENTRY_OVERHEAD = 512  # bytes counted per entry for the key, the headers' objects and the bookkeeping
+
+
+@dataclass(frozen=True)
+class Entry:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + ENTRY_OVERHEAD
+
+    def response(self) -> Response:
+        return Response(self.body, status=self.status, headers=list(self.headers))
+
+
+class PageCache:
+    """LRU of ``Entry`` by key, at most ``max_entries`` entries and ``max_bytes`` bytes; thread-safe."""
+
+    def __init__(self, max_bytes: int, max_entries: int = MAX_ENTRIES):
+        self.max_bytes = max(0, int(max_bytes))
+        self.max_entries = max(0, int(max_entries))
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self.bytes = 0
+        self.hits = self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0 and self.max_entries > 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: tuple) -> Entry | None:
+        if not self.enabled:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: tuple, entry: Entry) -> bool:
+        size = entry.size
+        if not self.enabled or size > self.max_bytes:
+            return False
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old.size
+            self._entries[key] = entry
+            self.bytes += size
+            while self._entries and (self.bytes > self.max_bytes or len(self._entries) > self.max_entries):
+                _, dropped = self._entries.popitem(last=False)
+                self.bytes -= dropped.size
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+
+def init_app(app) -> None:
+    app.extensions[EXTENSION] = PageCache(app.config["SETTINGS"].page_cache_mb * 1024 * 1024)
+
+
+def _cache() -> PageCache | None:
+    cache = current_app.extensions.get(EXTENSION)
+    return cache if cache is not None and cache.enabled else None
+
+
+def key(release_id: str, path: str, query_string: str, media_type: str | None, language: str) -> tuple:
+    return (release_id, path, query_string, media_type, language)
+
+
+def lookup(cache_key: tuple) -> Response | None:
+    """A fresh response (status, headers, body) for ``cache_key``, not yet made conditional."""
+    cache = _cache()
+    entry = cache.get(cache_key) if cache is not None else None
+    return entry.response() if entry is not None else None
+
+
+def mark_uncacheable() -> None:
+    """The answer of this request is incomplete (a part degraded): do not keep it."""
+    g.ikpe_page_uncacheable = True
+
+
+def keep(cache_key: tuple, response: Response) -> None:
+    """Keep ``response`` (a complete 200, before ``make_conditional``) under ``cache_key``."""
+    cache = _cache()
+    if cache is None or response.status_code != 200 or response.is_streamed or g.get("ikpe_page_uncacheable"):
+        return
+    cache.put(cache_key, Entry(response.status_code, tuple(response.headers.items()), response.get_data()))
+
+
+__all__ = ["Entry", "PageCache", "init_app", "key", "lookup", "keep", "mark_uncacheable", "MAX_ENTRIES"]
