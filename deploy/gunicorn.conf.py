@@ -29,9 +29,10 @@ preload_app = False
 timeout = int(os.environ.get("IKPE_GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("IKPE_GUNICORN_GRACEFUL_TIMEOUT", "40"))
 keepalive = 5
-# Recycle workers now and then (memory of long-lived processes), not all at once.
-max_requests = 20000
-max_requests_jitter = 2000
+# Recycle workers now and then (memory of long-lived processes), not all at once. Rarely: a new
+# worker starts with an empty page cache and reopens the store (seconds at a million triples).
+max_requests = int(os.environ.get("IKPE_GUNICORN_MAX_REQUESTS", "1000000"))
+max_requests_jitter = max_requests // 10
 
 # Request size limits before the app sees anything (the app refuses URLs over 2,048 characters).
 limit_request_line = 8190

@@ -81,7 +81,7 @@ class Settings:
     page_size: int = setting(50, "Items per page on index pages and in paged collections.", int)
     cache_max_age: int = setting(300, "Cache-Control max-age (seconds) for pages and documents.", int)
     page_cache_mb: int = setting(
-        64, "Megabytes per server process for rendered resource documents (`/doc/…`, kept per release; "
+        32, "Megabytes per server process for rendered resource documents (`/doc/…`, kept per release; "
             "0 = off).", int)
     default_language: str = setting("de", "Interface language when the request does not ask for one.")
     shacl_engine: str = setting(
