@@ -2,12 +2,13 @@
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
+from ..kg.namespaces import VOID
+
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-VOID = Namespace("http://rdfs.org/ns/void#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 
