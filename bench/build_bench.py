@@ -46,19 +46,15 @@ def machine() -> dict:
 
 def core_build(data: str, build_dir: str) -> None:
     """The build without the release steps of other areas (catalog, search): what the target covers."""
-    from server.kg.pipeline import assemble
-    from server.kg.release import write_release
+    from server.kg.pipeline import build as run_build
     from server.settings import load_settings
 
     settings = load_settings(data_dir=data, build_dir=build_dir)
-    outcome = assemble(settings)
+    outcome = run_build(settings, steps=())
     if not outcome.ok:
         raise SystemExit(f"{len(outcome.problems)} problems: {[p.as_dict() for p in outcome.problems][:3]}")
-    parts = {}
-    metadata = {"source_digest": "0" * 64, "public_base": settings.public_base, "counts": outcome.counts}
-    release = write_release(outcome.graph, settings.build_dir, metadata, timings=parts)
-    timings = ", ".join(f"{k} {v:.1f}s" for k, v in {**outcome.timings, **parts}.items())
-    print(f"Built release {release.name}: {outcome.counts['published triples']} published triples. ({timings})")
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
+    print(f"Built release {outcome.release.name}: {outcome.counts['published triples']} published triples. ({timings})")
 
 
 def build(projects: int, work: Path, core: bool = False) -> dict:

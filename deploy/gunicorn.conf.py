@@ -59,6 +59,18 @@ def worker_int(worker):  # SIGINT/SIGQUIT in a worker: say so in the log
     worker.log.info("worker %s interrupted", worker.pid)
 
 
+def post_worker_init(worker):
+    """Open the release and start the SPARQL query processes in the background (the worker accepts
+    requests at once; the in-memory copies load meanwhile)."""
+    import threading
+
+    from server.web.app import warm_up
+
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        threading.Thread(target=warm_up, args=(app,), name="ikpe-warm-up", daemon=True).start()
+
+
 def worker_exit(server, worker):
     """Stop the SPARQL query processes this worker started."""
     app = getattr(worker, "wsgi", None)  # the Flask app the worker loaded

@@ -98,9 +98,12 @@ def build(settings, lang, as_json):
 @click.pass_obj
 def serve(settings, host, port):
     """Serve the current release with Flask's development server (use gunicorn in production)."""
-    from .web.app import create_app
+    import threading
+
+    from .web.app import create_app, warm_up
 
     app = create_app(settings)
+    threading.Thread(target=warm_up, args=(app,), name="ikpe-warm-up", daemon=True).start()
     app.run(host=host, port=port, threaded=True)
 
 

@@ -24,6 +24,21 @@ def _bool(value: str | bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+MEMORY_MODES = ("sparql", "all", "none")
+
+
+def _memory_mode(value: str | bool) -> str:
+    """``sparql`` | ``all`` | ``none``; ``true``/``false`` (the old boolean) mean ``all``/``none``."""
+    if isinstance(value, bool):
+        return "all" if value else "none"
+    text = value.strip().lower()
+    if text in MEMORY_MODES:
+        return text
+    if text in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        return _memory_mode(_bool(text))
+    raise ValueError(value)
+
+
 def _list(value: str | list | tuple) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)):
         return tuple(value)
@@ -49,10 +64,13 @@ class Settings:
         _path,
     )
     keep_releases: int = setting(3, "How many old releases the build keeps beside the current one.", int)
-    store_in_memory: bool = setting(
-        True,
-        "Serve from an in-memory copy of the built store (faster scans) instead of the on-disk store.",
-        _bool,
+    store_in_memory: str = setting(
+        "sparql",
+        "Which processes read an in-memory copy of the release (faster scans) instead of the on-disk store: "
+        "`sparql` (the SPARQL query processes; pages are lookups and read the disk), `all`, or `none` "
+        "(`true`/`false` mean `all`/`none`). A copy loads in the background after a start or a new "
+        "release; the on-disk store answers meanwhile.",
+        _memory_mode,
     )
     store: str = setting("embedded", "Store backend: `embedded` (pyoxigraph) or `remote` (SPARQL 1.1).")
     remote_query_url: str = setting("", "Remote store: SPARQL query endpoint URL.")
@@ -70,6 +88,8 @@ class Settings:
     retry_after: int = setting(30, "Retry-After seconds sent with 503 answers when the store is down or slow.", int)
     sparql_timeout: float = setting(30.0, "SPARQL query time limit in seconds.", float)
     sparql_max_rows: int = setting(10000, "Maximum rows of a SPARQL result; a cut result says so.", int)
+    sparql_cache_mb: int = setting(
+        16, "Megabytes per server process for SPARQL answers (kept per release and query; 0 = off).", int)
     sparql_max_query_length: int = setting(20000, "Maximum SPARQL query length in characters (414/413 past it).", int)
     sparql_federation_allow: tuple = setting(
         (), "Comma-separated SERVICE endpoints that queries may call (default: none).", _list
@@ -116,6 +136,7 @@ class Settings:
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))
+        object.__setattr__(self, "store_in_memory", _memory_mode(self.store_in_memory))
 
     @property
     def id_base(self) -> str:

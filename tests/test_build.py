@@ -60,8 +60,14 @@ def test_current_is_a_relative_link_to_a_complete_release(build_dir, release, ma
 
 
 def test_store_opens_and_holds_the_manifest_triple_count(release, manifest):
+    """The data is in the default graph and, the same triples, in the SPARQL dataset's named graph."""
     store = ox.Store.read_only(str(release / "store"))
-    assert len(store) == manifest["triples"] == manifest["counts"]["published triples"]
+    default = set(q.triple for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    named = ox.NamedNode(manifest["store"]["named_graph"])
+    assert manifest["store"]["named_graph"] == "https://lod.ikpe-erfurt.de/sparql#graph"
+    assert len(default) == manifest["triples"] == manifest["counts"]["published triples"]
+    assert set(q.triple for q in store.quads_for_pattern(None, None, None, named)) == default
+    assert list(store.named_graphs()) == [named]
     assert manifest["triples"] > 1000
 
 
@@ -134,7 +140,7 @@ def test_two_quick_releases_do_not_collide(tmp_path):
     """Two releases of the same data within one second must both be written and served in turn."""
     graph = Graph()
     graph.add((thing("x"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("x", lang="de")))
-    metadata = {"source_digest": "0" * 64}
+    metadata = {"source_digest": "0" * 64, "public_base": "https://lod.ikpe-erfurt.de"}
     first = write_release(graph, tmp_path, metadata)
     second = write_release(graph, tmp_path, metadata)
     assert first != second

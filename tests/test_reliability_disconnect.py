@@ -26,18 +26,19 @@ FREED_WITHIN = 8.0  # seconds from the disconnect to the next answer: a fresh qu
 
 @pytest.fixture(scope="module", params=["werkzeug", "gunicorn"])
 def one_worker(request, build_dir):
-    """A server with ONE SPARQL query process, a 20 s time limit and no per-client limits."""
+    """A server with ONE SPARQL query process, a 20 s time limit and no per-client limits; the answer
+    cache off, so the light query proves the query process is free again."""
     if request.param == "werkzeug":
         app = create_app(load_settings(build_dir=build_dir, sparql_timeout=TIME_LIMIT, sparql_workers=1,
                                        limit_client_queries=0, limit_client_requests=0,
-                                       limit_concurrent_queries=0))
+                                       limit_concurrent_queries=0, sparql_cache_mb=0))
         with LiveServer(app) as server:
             requests.get(server.url + "/sparql", params={"query": "ASK {}"}, timeout=120)
             yield server
         app.extensions["ikpe_sparql_engine"].close()
     else:
         server = Gunicorn(build_dir, IKPE_SPARQL_TIMEOUT=str(TIME_LIMIT))
-        server.env.update(IKPE_SPARQL_WORKERS="1", IKPE_GUNICORN_WORKERS="1")
+        server.env.update(IKPE_SPARQL_WORKERS="1", IKPE_GUNICORN_WORKERS="1", IKPE_SPARQL_CACHE_MB="0")
         with server:
             yield server
             assert "Traceback" not in server.output()

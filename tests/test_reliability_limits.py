@@ -28,7 +28,7 @@ P99_BOUND = 2.5  # seconds, on 2 CPU cores both busy with the heavy queries
 
 def serve(build_dir, **overrides):
     app = create_app(load_settings(build_dir=build_dir, sparql_timeout=SPARQL_TIMEOUT, sparql_workers=2,
-                                   **overrides))
+                                   sparql_cache_mb=0, **overrides))  # light queries must reach the engine
     if "ikpe_limits" not in app.extensions:  # until app.py wires it
         limits.init_app(app)
     if "health" not in app.blueprints:

@@ -26,7 +26,8 @@ def hostile_client(tmp_path_factory):
     graph.add((THILIK, RDFS.label, Literal(SCRIPT + " label")))
     graph.add((THILIK, SCHEMA.url, URIRef("javascript:alert(1)")))
     graph.add((THILIK, SCHEMA.sameAs, URIRef("data:text/html,%3Cscript%3Ealert(2)%3C/script%3E")))
-    write_release(graph, settings.build_dir, {"source_digest": source_digest(settings)})
+    write_release(graph, settings.build_dir, {"source_digest": source_digest(settings),
+                                              "public_base": settings.public_base})
     app = create_app(settings)
     app.config["TESTING"] = True
     return app.test_client()

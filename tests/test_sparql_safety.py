@@ -14,7 +14,7 @@ from conftest import LiveServer
 from server.settings import load_settings
 from server.sparql.engine import QueryEngine
 from server.sparql.execute import Config, Job
-from server.sparql.service_description import graph_name
+from server.kg.namespaces import graph_name
 from server.web.app import create_app
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -177,7 +177,8 @@ LIGHT = "PREFIX ikpe: <https://lod.ikpe-erfurt.de/def/ikpe#> SELECT ?p WHERE { ?
 
 @pytest.fixture(scope="module")
 def slow_server(build_dir):
-    app = create_app(load_settings(build_dir=build_dir, sparql_timeout=2, sparql_workers=2))
+    # the answer cache is off: every light query must be answered by the engine while it is busy
+    app = create_app(load_settings(build_dir=build_dir, sparql_timeout=2, sparql_workers=2, sparql_cache_mb=0))
     with LiveServer(app) as server:
         requests.get(server.url + "/sparql", params={"query": "ASK {}"}, timeout=60)  # start the workers
         yield server

@@ -17,5 +17,12 @@ PREFIXES = {
     "geo": GEO, "void": VOID, "wd": WD,
 }
 
-__all__ = ["IKPE", "ONTOLOGY_IRI", "SCHEMA", "ROV", "GEO", "VOID", "SH", "WD", "PREFIXES",
+
+
+def graph_name(public_base: str) -> str:
+    """The name of the one graph holding the published data (the SPARQL dataset's named graph)."""
+    return f"{public_base.rstrip('/')}/sparql#graph"
+
+
+__all__ = ["graph_name", "IKPE", "ONTOLOGY_IRI", "SCHEMA", "ROV", "GEO", "VOID", "SH", "WD", "PREFIXES",
            "DCAT", "DCTERMS", "FOAF", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD", "ORG"]

@@ -11,8 +11,9 @@ from rdflib import Graph
 from .derive import derive
 from .geometry import geometry_graph
 from .mapping import SourceIndex, check_references, load_records
+from .namespaces import graph_name
 from .problems import Location, ProblemList
-from .release import build_lock, prune_releases, write_release
+from .release import ReleaseWriter, build_lock, prune_releases
 from .validate import load_turtle_dir, shacl_problems
 
 
@@ -24,6 +25,7 @@ class Outcome:
     release: Path | None = None
     counts: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
+    context: tuple | None = None  # (ontology, source index) of a mapped graph, for validation
 
     @property
     def ok(self) -> bool:
@@ -56,8 +58,8 @@ def _geometry_location(data_dir: Path) -> Location:
     return Location(shown(folder))
 
 
-def assemble(settings, language: str = "de", progress=lambda step: None) -> Outcome:
-    """Read, map and validate the source data; the graph is returned only when it conforms."""
+def map_sources(settings, progress=lambda step: None) -> Outcome:
+    """Read and map the source data (with reference checks and derivations), not yet validated."""
     timings = {}
     started = time.perf_counter()
     problems, index = ProblemList(), SourceIndex()
@@ -81,20 +83,32 @@ def assemble(settings, language: str = "de", progress=lambda step: None) -> Outc
     counts = {"source triples": len(graph), **derive(graph, ontology)}
     graph += ontology
     counts["ontology triples"] = len(ontology)
-    timings["mapping"] = time.perf_counter() - started
-
-    progress("validating")
-    started = time.perf_counter()
-    shapes = load_turtle_dir(settings.shapes_dir)
-    problems = shacl_problems(graph, shapes, ontology, index, language,
-                              getattr(settings, "shacl_engine", "turbo"))
-    timings["validation"] = time.perf_counter() - started
-    if problems:
-        return Outcome(problems, "validating", counts=counts, timings=timings)
     for prefix, namespace in mapping.prefixes.items():
         graph.bind(prefix, namespace)
     counts["published triples"] = len(graph)
-    return Outcome(problems, "validated", graph=graph, counts=counts, timings=timings)
+    timings["mapping"] = time.perf_counter() - started
+    return Outcome(problems, "mapped", graph=graph, counts=counts, timings=timings,
+                   context=(ontology, index))
+
+
+def validate_mapped(mapped: Outcome, settings, language: str = "de", progress=lambda step: None) -> Outcome:
+    """SHACL-validate a mapped graph; the graph stays in the outcome only when it conforms."""
+    progress("validating")
+    started = time.perf_counter()
+    ontology, index = mapped.context
+    shapes = load_turtle_dir(settings.shapes_dir)
+    problems = shacl_problems(mapped.graph, shapes, ontology, index, language,
+                              getattr(settings, "shacl_engine", "turbo"))
+    timings = dict(mapped.timings, validation=time.perf_counter() - started)
+    if problems:
+        return Outcome(problems, "validating", counts=mapped.counts, timings=timings)
+    return Outcome(problems, "validated", graph=mapped.graph, counts=mapped.counts, timings=timings)
+
+
+def assemble(settings, language: str = "de", progress=lambda step: None) -> Outcome:
+    """Read, map and validate the source data; the graph is returned only when it conforms."""
+    mapped = map_sources(settings, progress)
+    return validate_mapped(mapped, settings, language, progress) if mapped.ok else mapped
 
 
 def release_steps(settings) -> list:
@@ -105,18 +119,29 @@ def release_steps(settings) -> list:
     return [write_release_metadata, write_search_index]
 
 
-def build(settings, language: str = "de", progress=lambda step: None) -> Outcome:
+def build(settings, language: str = "de", progress=lambda step: None, steps=None) -> Outcome:
+    """Validate and publish. Store and dumps are written by another process while SHACL runs; the
+    release is switched to only when the graph conforms (otherwise it is removed unpublished).
+    ``steps``: the release steps to run (default :func:`release_steps`)."""
     with build_lock(settings.build_dir):
-        outcome = assemble(settings, language, progress)
+        mapped = map_sources(settings, progress)
+        if not mapped.ok:
+            return mapped
+        digest = source_digest(settings)
+        writer = ReleaseWriter(mapped.graph, settings.build_dir, digest, graph_name(settings.public_base))
+        try:
+            outcome = validate_mapped(mapped, settings, language, progress)
+        except BaseException:
+            writer.abandon()
+            raise
         if not outcome.ok:
+            writer.abandon()
             return outcome
         started = time.perf_counter()
-        metadata = {"source_digest": source_digest(settings), "public_base": settings.public_base,
-                    "counts": outcome.counts}
-        parts = {}
-        outcome.release = write_release(outcome.graph, settings.build_dir, metadata, progress,
-                                        release_steps(settings), parts)
-        outcome.timings.update(parts)
+        metadata = {"source_digest": digest, "public_base": settings.public_base, "counts": outcome.counts}
+        outcome.release = writer.finish(outcome.graph, metadata, progress,
+                                        release_steps(settings) if steps is None else steps)
+        outcome.timings.update(writer.timings)
         outcome.timings["release"] = time.perf_counter() - started
         prune_releases(settings.build_dir, settings.keep_releases)
         outcome.stage = "done"

@@ -16,35 +16,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import gzip
-import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 from rdflib import Graph
 
-from .namespaces import PREFIXES
-
-
-@dataclass(frozen=True)
-class DumpFormat:
-    file: str
-    media_type: str
-    rdf_format: object
-    gzip: bool = False
-
-
-DUMPS = (
-    DumpFormat("ikpe.ttl", "text/turtle", ox.RdfFormat.TURTLE),
-    DumpFormat("ikpe.nt.gz", "application/n-triples", ox.RdfFormat.N_TRIPLES, gzip=True),
-    DumpFormat("ikpe.jsonld", "application/ld+json", ox.RdfFormat.JSON_LD),
-    DumpFormat("ikpe.rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML),
-)
+from .dumps import GRAPH_FILE, REPORT_FILE
+from .namespaces import graph_name
 
 
 class BuildLockedError(RuntimeError):
@@ -62,20 +45,94 @@ def build_lock(build_dir: Path):
         yield
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class ReleaseWriter:
+    """One release being written: store and dumps in a process of their own (:mod:`.dumps`), started
+    as soon as the graph is mapped, so they are written while the build validates the graph.
+
+    Nothing is published before :meth:`finish`, which the build calls only for a graph that conforms;
+    :meth:`abandon` removes the folder (for a graph that does not). A killed build leaves an
+    ``.incoming-*`` folder that :func:`prune_releases` removes.
+    """
+
+    def __init__(self, graph: Graph, build_dir: Path, source_digest: str, graph_name: str):
+        started = time.perf_counter()
+        self.build_dir = build_dir
+        releases = build_dir / "releases"
+        releases.mkdir(parents=True, exist_ok=True)
+        self.created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        release_id = self.created.strftime("%Y%m%dT%H%M%SZ") + "-" + source_digest[:8]
+        base_id, serial = release_id, 1
+        while (releases / release_id).exists() or (releases / f".incoming-{release_id}").exists():
+            serial += 1  # a second build of the same data within the same second
+            release_id = f"{base_id}-{serial}"
+        self.release_id = release_id
+        self.incoming = releases / f".incoming-{release_id}"
+        self.incoming.mkdir()
+        try:
+            graph.serialize(self.incoming / GRAPH_FILE, format="nt", encoding="utf-8")
+        except BaseException:
+            shutil.rmtree(self.incoming, ignore_errors=True)
+            raise
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        self._process = subprocess.Popen([sys.executable, "-m", "server.kg.dumps", str(self.incoming), graph_name],
+                                         stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=root)
+        self.timings = {"serialise": time.perf_counter() - started}
+
+    def abandon(self) -> None:
+        if self._process.returncode is None:  # still running, or not yet collected
+            with contextlib.suppress(OSError):
+                self._process.kill()
+            self._process.communicate()
+        shutil.rmtree(self.incoming, ignore_errors=True)
+
+    def _wait_for_dumps(self) -> dict:
+        started = time.perf_counter()
+        _, errors = self._process.communicate()
+        self.timings["waited for store and dumps"] = time.perf_counter() - started
+        try:
+            report = json.loads((self.incoming / REPORT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            last = errors.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            report = {"error": last[0] or f"the writer process ended with status {self._process.returncode}"}
+        if "error" in report:
+            raise OSError(f"Writing the store and dumps failed: {report['error']}")
+        (self.incoming / REPORT_FILE).unlink()
+        self.timings.update(report["timings"])
+        self.named_graph = report["named_graph"]
+        return report["files"]
+
+    def finish(self, graph: Graph, metadata: dict, progress=lambda step: None, extra_steps=()) -> Path:
+        """Wait for store and dumps, run the release steps, make the release current."""
+        progress("dumps")
+        try:
+            files = self._wait_for_dumps()
+        except BaseException:
+            self.abandon()
+            raise
+        started = time.perf_counter()
+        manifest = dict(metadata, release=self.release_id, created=self.created.isoformat(),
+                        triples=len(graph), dumps=files, store={"named_graph": self.named_graph})
+        for step in extra_steps:
+            progress(getattr(step, "__name__", "extra"))
+            step(graph, self.incoming, manifest)
+        (self.incoming / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                                     encoding="utf-8")
+        self.timings["release steps"] = time.perf_counter() - started
+        progress("switch")
+        final = self.build_dir / "releases" / self.release_id
+        os.rename(self.incoming, final)
+        _fsync_dir(final.parent)
+        switch_current(self.build_dir, final)
+        return final
 
 
 def write_release(graph: Graph, build_dir: Path, metadata: dict, progress=lambda step: None,
@@ -86,61 +143,13 @@ def write_release(graph: Graph, build_dir: Path, metadata: dict, progress=lambda
     written and before the release goes live (catalog, VoID, search index …); they may add files to
     ``folder`` and entries to ``manifest``. ``timings`` (if given) receives the seconds of each part.
     """
-    timings = {} if timings is None else timings
-    started = time.perf_counter()
-    releases = build_dir / "releases"
-    releases.mkdir(parents=True, exist_ok=True)
-    created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    release_id = created.strftime("%Y%m%dT%H%M%SZ") + "-" + metadata["source_digest"][:8]
-    base_id, serial = release_id, 1
-    while (releases / release_id).exists():  # a second build of the same data within the same second
-        serial += 1
-        release_id = f"{base_id}-{serial}"
-    incoming = releases / f".incoming-{release_id}"
-    if incoming.exists():
-        shutil.rmtree(incoming)
-    (incoming / "dumps").mkdir(parents=True)
-
     progress("store")
-    ntriples = graph.serialize(format="nt", encoding="utf-8")
-    store = ox.Store(str(incoming / "store"))
-    store.bulk_load(ntriples, ox.RdfFormat.N_TRIPLES)
-    store.flush()
-
-    timings["store"] = time.perf_counter() - started
-    started = time.perf_counter()
-    progress("dumps")
-    prefixes = {name: str(ns) for name, ns in PREFIXES.items()}
-    files = {}
-    for dump in DUMPS:
-        target = incoming / "dumps" / dump.file
-        if dump.gzip:
-            with gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as handle:
-                handle.write(ntriples)
-        else:
-            kwargs = {"prefixes": prefixes} if dump.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
-            store.dump(str(target), dump.rdf_format, from_graph=ox.DefaultGraph(), **kwargs)
-        files[dump.file] = {"bytes": target.stat().st_size, "sha256": sha256_file(target),
-                            "media_type": dump.media_type, "gzip": dump.gzip}
-    del store
-    (incoming / "dumps" / "SHA256SUMS").write_text(
-        "".join(f"{info['sha256']}  {name}\n" for name, info in files.items()), encoding="utf-8")
-
-    timings["dumps"] = time.perf_counter() - started
-    started = time.perf_counter()
-    manifest = dict(metadata, release=release_id, created=created.isoformat(), triples=len(graph), dumps=files)
-    for step in extra_steps:
-        progress(getattr(step, "__name__", "extra"))
-        step(graph, incoming, manifest)
-    (incoming / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-
-    timings["release steps"] = time.perf_counter() - started
-    progress("switch")
-    final = releases / release_id
-    os.rename(incoming, final)
-    _fsync_dir(releases)
-    switch_current(build_dir, final)
-    return final
+    writer = ReleaseWriter(graph, build_dir, metadata["source_digest"], graph_name(metadata["public_base"]))
+    try:
+        return writer.finish(graph, metadata, progress, extra_steps)
+    finally:
+        if timings is not None:
+            timings.update(writer.timings)
 
 
 def switch_current(build_dir: Path, release: Path) -> None:

@@ -77,6 +77,7 @@ class Area:
     valid_from: dt.date | None = None
     valid_through: dt.date | None = None
     container: str | None = None
+    drawn: dict = field(default_factory=dict, compare=False, repr=False)  # map.py: shapes per projection
 
     def valid_on(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and \
@@ -86,12 +87,27 @@ class Area:
         return pick_label(self.labels, lang, self.iri.rsplit("/", 1)[-1])
 
 
-def areas(store, settings) -> dict[str, Area]:
-    """Every Gebietskörperschaft with a boundary, read from the store (GeoSPARQL).
+_AREAS_OF_RELEASE: dict[tuple, dict[str, Area]] = {}
 
-    When the release carries no geometry yet (older releases), the boundaries are read from
-    ``data/geo`` with the same code the build uses, and joined to the store's Gebietskörperschaften.
-    """
+
+def areas(store, settings) -> dict[str, Area]:
+    """Every Gebietskörperschaft with a boundary, read from the store (GeoSPARQL); read once per release
+    and process (the boundaries and their drawn shapes are the same on every map of a release)."""
+    if not hasattr(store, "release"):  # a bare graph (tests, tools): nothing to key a copy by
+        return _read_areas(store, settings)
+    key = (id(store), store.release().id, settings.public_base)  # per store: each one is read itself
+    found = _AREAS_OF_RELEASE.get(key)
+    if found is None:
+        found = _read_areas(store, settings)
+        if len(_AREAS_OF_RELEASE) >= 4:  # the release in service and the one before, per store
+            _AREAS_OF_RELEASE.pop(next(iter(_AREAS_OF_RELEASE)), None)
+        _AREAS_OF_RELEASE[key] = found
+    return found
+
+
+def _read_areas(store, settings) -> dict[str, Area]:
+    """When the release carries no geometry yet (older releases), the boundaries are read from
+    ``data/geo`` with the same code the build uses, and joined to the store's Gebietskörperschaften."""
     rows = store.select(query("pictures-01-map-areas", settings.public_base))
     found: dict[str, Area] = {}
     for row in rows:

@@ -99,6 +99,16 @@ def choropleth_classes(counts: list[int]) -> list[tuple[int, int, str]]:
     return [(low, high, palette[i]) for i, (low, high) in enumerate(bins)]
 
 
+def _shape(projection: Projection, area) -> tuple[str, tuple[float, float]]:
+    """The SVG path and the label point of ``area`` in ``projection`` (kept on the area: areas are read
+    once per release, so each boundary is projected once per process)."""
+    shape = area.drawn.get(projection)
+    if shape is None:
+        shape = area.drawn[projection] = (projection.path(area.polygons),
+                                          projection.point(*label_point(area.polygons)))
+    return shape
+
+
 def render_map(areas: dict, *, kind: str, lang: str, href, title: str, on: dt.date,
                highlighted: set[str] | None = None, counts: dict[str, int] | None = None,
                focus: str | None = None, note: str | None = None, id_prefix: str = "map",
@@ -178,7 +188,7 @@ def render_map(areas: dict, *, kind: str, lang: str, href, title: str, on: dt.da
     out.append(f'<rect width="{width:.0f}" height="{height:.0f}" fill="{BACKGROUND}"/>')
     if land is not None:
         land_fill = f"url(#{p}-hatch)" if land_highlighted else "none"
-        out.append(f'<path class="land" d="{projection.path(land.polygons)}" fill="{land_fill}" '
+        out.append(f'<path class="land" d="{_shape(projection, land)[0]}" fill="{land_fill}" '
                    f'fill-rule="evenodd" stroke="none" aria-hidden="true"/>')
     out.append('<g class="areas">')
     for item in items:
@@ -191,17 +201,17 @@ def render_map(areas: dict, *, kind: str, lang: str, href, title: str, on: dt.da
 
         out.append(f'<a href={quoteattr(href(area.iri))} class="{classes}" data-iri={quoteattr(area.iri)} '
                    f'aria-label={quoteattr(item.name)}><title>{escape(item.name)}</title>'
-                   f'<path class="shape" d="{projection.path(area.polygons)}" fill="{fill}" fill-rule="evenodd" '
+                   f'<path class="shape" d="{_shape(projection, area)[0]}" fill="{fill}" fill-rule="evenodd" '
                    f'stroke="{stroke}"{stroke_extra} stroke-linejoin="round"/>')
         if item.label:
-            x, y = projection.point(*label_point(area.polygons))
+            x, y = _shape(projection, area)[1]
             out.append(f'<text class="count" x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" {FONT} '
                        f'font-size="12" font-weight="700" pointer-events="none" fill="{text_colour_on(item.fill)}" '
                        f'aria-hidden="true">{escape(item.label)}</text>')
         out.append("</a>")
     out.append("</g>")
     if land is not None:
-        out.append(f'<path class="outline" d="{projection.path(land.polygons)}" fill="none" stroke="{OUTLINE}" '
+        out.append(f'<path class="outline" d="{_shape(projection, land)[0]}" fill="none" stroke="{OUTLINE}" '
                    f'stroke-width="1.6" pointer-events="none" aria-hidden="true"/>')
     # legend (in words as well as colours) and attribution
     out.append(f'<g class="legend" transform="translate(12,{legend_top:.0f})">')

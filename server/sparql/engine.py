@@ -131,7 +131,8 @@ class QueryEngine:
         self._config = config
         self._release = release
         self._isolate = isolate
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # LIFO: the most recently used worker answers next, its caches warm with the data it scanned
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._closed = False
         self.isolated = False
         for worker in [self._spawn() for _ in range(max(1, workers))]:  # start in parallel

@@ -13,13 +13,13 @@ graph that is not in the store, i.e. an empty graph: it is never dereferenced.
 """
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..store.embedded import load_memory_copy_in_background
 from . import results
 from .guard import Refused, refusal_for_engine_error, screen
 
@@ -51,37 +51,58 @@ class Config:
     prefixes: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _View:
+    store: ox.Store
+    data: object     # where the data is in ``store``: its default graph or the named graph
+    named: list      # the named graphs of the default dataset
+
+
 class Dataset:
-    """The store of one release, and where in it the published graph lives."""
+    """The store of one release, and where in it the published graph lives.
+
+    Opened on disk at once (the build's store holds the data in its default graph and, again, in the
+    named graph); with ``in_memory`` a copy in memory replaces it when loaded (in a background thread,
+    see :func:`server.store.embedded.load_memory_copy_in_background`). Both give the same dataset.
+    """
 
     def __init__(self, folder: Path, config: Config):
         self.graph = ox.NamedNode(config.graph_name)
+        store = ox.Store.read_only(str(folder / "store"))
+        # a store built before the named graph was added, or under another public base: no named graph
+        named = [self.graph] if store.contains_named_graph(self.graph) else []
+        self._view = _View(store, ox.DefaultGraph(), named)
         if config.in_memory:
-            self.store = ox.Store()
-            with gzip.open(folder / "dumps" / "ikpe.nt.gz", "rb") as handle:
-                self.store.bulk_load(handle, ox.RdfFormat.N_TRIPLES, to_graph=self.graph)
-            self.data, self.named = self.graph, [self.graph]
-        else:  # the on-disk store of the build keeps the data in its default graph
-            self.store = ox.Store.read_only(str(folder / "store"))
-            self.data, self.named = ox.DefaultGraph(), []
+            load_memory_copy_in_background(folder, self._use_copy, to_graph=self.graph)
 
-    def graphs(self, iris: list[str], default: bool) -> list:
+    def _use_copy(self, memory: ox.Store) -> None:
+        self._view = _View(memory, self.graph, [self.graph])  # one assignment: a query sees one view
+
+    @property
+    def in_memory(self) -> bool:
+        return self._view.data == self.graph
+
+    def query(self, job: "Job", from_default: list[str], from_named: list[str]):
+        view = self._view
+        return view.store.query(job.query, **self.arguments(view, job, from_default, from_named))
+
+    def graphs(self, view: _View, iris: list[str], default: bool) -> list:
         nodes = []
         for iri in iris:
             if iri == self.graph.value:
-                nodes.append(self.data if default else self.graph)
+                nodes.append(view.data if default else self.graph)
             else:
                 nodes.append(ox.NamedNode(iri))  # not in the store: an empty graph
         return [n for n in nodes if default or isinstance(n, ox.NamedNode)]
 
-    def arguments(self, job: Job, from_default: list[str], from_named: list[str]) -> dict:
+    def arguments(self, view: _View, job: Job, from_default: list[str], from_named: list[str]) -> dict:
         if job.default_graphs or job.named_graphs:         # protocol dataset takes precedence
             default, named = job.default_graphs or [], job.named_graphs or []
         elif from_default or from_named:                    # FROM / FROM NAMED in the query
             default, named = from_default, from_named
         else:
-            return {"default_graph": self.data, "named_graphs": self.named}
-        return {"default_graph": self.graphs(default, True), "named_graphs": self.graphs(named, False)}
+            return {"default_graph": view.data, "named_graphs": view.named}
+        return {"default_graph": self.graphs(view, default, True), "named_graphs": self.graphs(view, named, False)}
 
 
 def _refusal(status: int, message: str) -> Answer:
@@ -95,8 +116,7 @@ def run(job: Job, dataset: Dataset, config: Config) -> Answer:
         return _refusal(refused.status, refused.message)
     try:
         # lazy: parsing happens here, evaluation while the results are read in _serialize
-        outcome = dataset.store.query(
-            job.query, **dataset.arguments(job, screened.default_graphs, screened.named_graphs))
+        outcome = dataset.query(job, screened.default_graphs, screened.named_graphs)
     except SyntaxError as error:
         refused = refusal_for_engine_error(job.query, str(error))
         return _refusal(refused.status, refused.message)

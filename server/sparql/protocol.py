@@ -11,6 +11,8 @@ An ``update`` parameter or an ``application/sparql-update`` body is refused (403
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -123,6 +125,11 @@ def negotiate(accept_header: str | None, format_values: list[str]) -> Choice:
         return _from_format(format_values)
     if not accept_header or not accept_header.strip():
         return Choice("json", "turtle")
+    return _from_accept(accept_header)
+
+
+@functools.lru_cache(maxsize=512)  # clients send the same few Accept headers again and again
+def _from_accept(accept_header: str) -> Choice:
     accept = parse_accept_header(accept_header, MIMEAccept)
     results_fmt, results_q = _best(accept, "results")
     graph_fmt, graph_q = _best(accept, "graph")

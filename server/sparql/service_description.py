@@ -7,16 +7,11 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from ..kg.namespaces import PREFIXES, VOID
+from ..kg.namespaces import PREFIXES, VOID, graph_name
 from . import results
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ENT = Namespace("http://www.w3.org/ns/entailment/")
-
-
-def graph_name(public_base: str) -> str:
-    """The name of the one graph holding the published data (documented in the description)."""
-    return f"{public_base}/sparql#graph"
 
 
 def describe(settings, manifest: dict) -> Graph:

@@ -2,18 +2,27 @@
 
 The release in service is found through ``build/current``; when a new build switches that link, the
 next request opens the new release, so a request is always answered wholly from one release.
+
+A release is first opened on disk (read-only, well under a second at a million triples). With
+``IKPE_STORE_IN_MEMORY=all`` a copy is then loaded into memory in a background thread (pyoxigraph lets
+other threads run meanwhile; ~3 s per million triples) and replaces the on-disk store for the
+requests that start after it is ready. Both hold the same triples, so only the speed of scans changes.
 """
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import threading
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .base import GraphStore, ReleaseInfo, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 
 def to_rdflib(term):
@@ -31,13 +40,26 @@ def to_rdflib(term):
     raise TypeError(f"unexpected term {term!r}")
 
 
-def open_release_store(folder: Path, in_memory: bool) -> ox.Store:
-    if not in_memory:
-        return ox.Store.read_only(str(folder / "store"))
+def load_memory_copy(folder: Path, to_graph=None) -> ox.Store:
+    """An in-memory store holding the release's triples (from its N-Triples dump)."""
     store = ox.Store()
     with gzip.open(folder / "dumps" / "ikpe.nt.gz", "rb") as handle:
-        store.bulk_load(handle, ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(handle, ox.RdfFormat.N_TRIPLES, to_graph=to_graph)
     return store
+
+
+def load_memory_copy_in_background(folder: Path, ready: Callable[[ox.Store], None], to_graph=None) -> None:
+    """Call ``ready(store)`` from a daemon thread once the memory copy is loaded; on failure log and
+    leave the caller on its on-disk store."""
+    def load():
+        try:
+            store = load_memory_copy(folder, to_graph)
+        except Exception as error:  # noqa: BLE001 — the on-disk store keeps serving
+            log.warning("memory copy of %s not loaded, serving from disk: %r", folder.name, error)
+            return
+        ready(store)
+
+    threading.Thread(target=load, name="ikpe-memory-copy", daemon=True).start()
 
 
 class EmbeddedStore(GraphStore):
@@ -45,8 +67,8 @@ class EmbeddedStore(GraphStore):
         self.settings = settings
         self._lock = threading.Lock()
         self._target: str | None = None
-        self._info: ReleaseInfo | None = None
-        self._store: ox.Store | None = None
+        self._serving: tuple[ReleaseInfo, ox.Store] | None = None
+        self.mode: str | None = None  # "disk" or "memory": where the release in service is read from
 
     # -- release switching ----------------------------------------------------------------
     def _current(self) -> tuple[ReleaseInfo, ox.Store]:
@@ -74,13 +96,20 @@ class EmbeddedStore(GraphStore):
                     folder = (link.parent / target).resolve()
                     try:
                         info = ReleaseInfo.from_folder(folder)
-                        store = open_release_store(folder, self.settings.store_in_memory)
+                        store = ox.Store.read_only(str(folder / "store"))
                     except OSError as error:
-                        if self._store is None:
+                        if self._serving is None:
                             raise StoreUnavailable(f"The current release cannot be opened: {error}") from None
-                        return self._info, self._store  # keep serving the release we have
-                    self._info, self._store, self._target = info, store, target
-        return self._info, self._store
+                        return self._serving  # keep serving the release we have
+                    self._serving, self._target, self.mode = (info, store), target, "disk"
+                    if self.settings.store_in_memory == "all":
+                        load_memory_copy_in_background(folder, lambda memory: self._use_copy(target, info, memory))
+        return self._serving
+
+    def _use_copy(self, target: str, info: ReleaseInfo, memory: ox.Store) -> None:
+        with self._lock:
+            if self._target == target:  # not for a release that was switched away meanwhile
+                self._serving, self.mode = (info, memory), "memory"
 
     def release(self) -> ReleaseInfo:
         return self._current()[0]
@@ -94,8 +123,13 @@ class EmbeddedStore(GraphStore):
         return self._current()
 
     # -- queries ----------------------------------------------------------------------------
+    def _query(self, query: str):
+        """The app's own queries see the published data as the default graph and no named graph (the
+        on-disk store also holds it as the SPARQL dataset's named graph), as on a remote store."""
+        return self.oxigraph().query(query, default_graph=ox.DefaultGraph(), named_graphs=[])
+
     def select(self, query: str) -> list[dict]:
-        solutions = self.oxigraph().query(query)
+        solutions = self._query(query)
         names = [v.value for v in solutions.variables]
         rows = []
         for solution in solutions:
@@ -108,10 +142,10 @@ class EmbeddedStore(GraphStore):
         return rows
 
     def ask(self, query: str) -> bool:
-        return bool(self.oxigraph().query(query))
+        return bool(self._query(query))
 
     def construct(self, query: str) -> Graph:
         graph = Graph()
-        for triple in self.oxigraph().query(query):
+        for triple in self._query(query):
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         return graph

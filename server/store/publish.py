@@ -29,7 +29,8 @@ from pathlib import Path
 import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
-from ..kg.release import current_release, sha256_file
+from ..kg.dumps import sha256_file
+from ..kg.release import current_release
 from .base import StoreUnavailable
 from .remote import Layout, RemoteStore
 

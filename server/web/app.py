@@ -28,6 +28,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     page_cache.init_app(app)
 
+    from . import answer_cache
+
+    answer_cache.init_app(app)
+
     from . import catalog, pictures, reconcile, resources, search, sparql
 
     for area in (resources, sparql, catalog, search, reconcile, pictures):
@@ -46,6 +50,20 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     limits.init_app(app)  # WSGI middleware: 429 + Retry-After past a limit
     logging_setup.init_app(app)  # last, so it wraps the limits and logs the 429s too
     return app
+
+
+def warm_up(app: Flask) -> None:
+    """Open the release in service and start the SPARQL query processes now instead of at the first
+    request. gunicorn calls this in each new worker from a background thread (deploy/gunicorn.conf.py),
+    so the worker answers meanwhile; a store that is not there yet is opened later, as usual."""
+    from . import sparql
+
+    with app.app_context():
+        try:
+            app.extensions["ikpe_store"].release()
+            sparql.start_engine()
+        except Exception as error:  # noqa: BLE001 — the requests will report it
+            app.logger.warning("warm-up at worker start failed: %r", error)
 
 
 def refuse_malformed_urls():

@@ -3,7 +3,11 @@
 JSON, never cached::
 
     {"status": "ok", "release": {"id": …, "created": …, "triples": …},
-     "store": {"kind": "embedded", "reachable": true, "seconds": 0.001}, "process": {"pid": …, …}}
+     "store": {"kind": "embedded", "mode": "memory", "reachable": true, "seconds": 0.001},
+     "process": {"pid": …, …}}
+
+``mode`` (embedded store only): ``disk`` while the in-memory copy of a new release is still loading
+(or with ``IKPE_STORE_IN_MEMORY=false``), ``memory`` once requests are answered from the copy.
 
 ``200`` when a release is in service and the store answers a trivial query; ``503`` (with
 ``Retry-After``) otherwise, with ``"status": "unavailable"`` and the reason. It carries no secrets
@@ -43,6 +47,8 @@ def health():
         started = time.perf_counter()
         store.ask("ASK { ?s ?p ?o }")
         body["store"].update(reachable=True, seconds=round(time.perf_counter() - started, 4))
+        if getattr(store, "mode", None):
+            body["store"]["mode"] = store.mode
     except StoreUnavailable as error:
         problem = str(error)
     except Exception as error:  # noqa: BLE001 — a health check reports, it does not fail

@@ -10,13 +10,14 @@ import threading
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from ..kg.namespaces import PREFIXES
+from ..kg.namespaces import PREFIXES, graph_name
 from ..sparql import examples, results
+from . import answer_cache
 from ..sparql.engine import EngineBusy, QueryCancelled, QueryEngine, QueryTimedOut, WorkerLost
 from ..sparql.execute import Answer, Config, Job, respond
 from ..sparql.guard import FORMS, Refused, screen
 from ..sparql.protocol import ProtocolError, negotiate, read_request
-from ..sparql.service_description import describe, graph_name
+from ..sparql.service_description import describe
 from ..store import QueryTimeout, StoreUnavailable
 from ..store.remote import DatasetClauseError, RemoteQueryError, RemoteStore
 
@@ -103,7 +104,7 @@ def preflight() -> Response:
 
 # -- queries ---------------------------------------------------------------------------------------
 def config(settings) -> Config:
-    return Config(graph_name=graph_name(settings.public_base), in_memory=settings.store_in_memory,
+    return Config(graph_name=graph_name(settings.public_base), in_memory=settings.store_in_memory in ("sparql", "all"),
                   max_rows=settings.sparql_max_rows, federation_allow=tuple(settings.sparql_federation_allow),
                   prefixes={k: str(v) for k, v in PREFIXES.items()})
 
@@ -123,18 +124,28 @@ def engine() -> QueryEngine:
     return engine
 
 
+def start_engine() -> None:
+    """Start the query processes now (embedded store), so they load the release before the first query."""
+    if not isinstance(current_app.extensions["ikpe_store"], RemoteStore):
+        engine()
+
+
 def run_query(query_request, choice) -> Response:
     settings = _settings()
     store = current_app.extensions["ikpe_store"]
     timeout = timed_out(settings)
     try:
-        if isinstance(store, RemoteStore):
-            answer = remote_answer(store, query_request, choice, settings)
-        else:
-            release = store.release()
-            job = Job(query_request.query, str(release.path), choice.results, choice.graph,
-                      query_request.default_graphs or None, query_request.named_graphs or None)
-            answer = engine().run(job, settings.sparql_timeout, client_gone_check())
+        release = store.release()
+        cache_key = answer_cache.key(release.id, query_request, choice)
+        answer = answer_cache.lookup(cache_key)
+        if answer is None:
+            if isinstance(store, RemoteStore):
+                answer = remote_answer(store, query_request, choice, settings)
+            else:
+                job = Job(query_request.query, str(release.path), choice.results, choice.graph,
+                          query_request.default_graphs or None, query_request.named_graphs or None)
+                answer = engine().run(job, settings.sparql_timeout, client_gone_check())
+            answer_cache.keep(cache_key, answer)
     except QueryTimedOut:
         return timeout
     except QueryCancelled:  # nobody reads this; 499 (nginx's "client closed request") for the access log

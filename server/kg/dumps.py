@@ -1,0 +1,116 @@
+"""The store and the dump files of a release, written from the release's N-Triples.
+
+Runs in a process of its own (``python -m server.kg.dumps <incoming folder> <graph name>``), started by
+:class:`server.kg.release.ReleaseWriter` while the build validates the graph: the two take about
+as long as each other at a million triples and the machine has more than one core. The process
+reads ``<incoming>/graph.nt``, writes ``store/`` and ``dumps/``, and reports in ``dumps.json``;
+it dies with the build (``PR_SET_PDEATHSIG``), so a killed build leaves only an ``.incoming-*``
+folder, which the next build removes.
+"""
+from __future__ import annotations
+
+import ctypes
+import gzip
+import hashlib
+import json
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .namespaces import PREFIXES
+
+GRAPH_FILE = "graph.nt"      # the validated graph's N-Triples, handed over by the build
+REPORT_FILE = "dumps.json"   # what was written, or the error
+
+
+@dataclass(frozen=True)
+class DumpFormat:
+    file: str
+    media_type: str
+    rdf_format: object
+    gzip: bool = False
+
+
+DUMPS = (
+    DumpFormat("ikpe.ttl", "text/turtle", ox.RdfFormat.TURTLE),
+    DumpFormat("ikpe.nt.gz", "application/n-triples", ox.RdfFormat.N_TRIPLES, gzip=True),
+    DumpFormat("ikpe.jsonld", "application/ld+json", ox.RdfFormat.JSON_LD),
+    DumpFormat("ikpe.rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML),
+)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_store_and_dumps(folder: Path, graph_name: str) -> dict:
+    """Load ``folder/graph.nt`` into ``folder/store`` and write every dump; returns the report.
+
+    The store holds the data twice: in its default graph (what the pages and the catalog read) and
+    in the named graph ``graph_name``, so the SPARQL dataset (the data as default graph and as that
+    named graph) is the same whether it is served from this store or from a copy in memory.
+    """
+    timings, started = {}, time.perf_counter()
+    source = folder / GRAPH_FILE
+    store = ox.Store(str(folder / "store"))
+    store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES)
+    named = ox.NamedNode(graph_name)  # the same terms (blank nodes too) as in the default graph
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, named)
+                      for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    store.flush()
+    timings["store"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    prefixes = {name: str(ns) for name, ns in PREFIXES.items()}
+    files = {}
+    (folder / "dumps").mkdir(exist_ok=True)
+    for dump in DUMPS:
+        target = folder / "dumps" / dump.file
+        if dump.gzip:
+            with source.open("rb") as plain, gzip.GzipFile(target, "wb", compresslevel=6, mtime=0) as packed:
+                for chunk in iter(lambda: plain.read(1 << 20), b""):
+                    packed.write(chunk)
+        else:
+            kwargs = {"prefixes": prefixes} if dump.rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
+            store.dump(str(target), dump.rdf_format, from_graph=ox.DefaultGraph(), **kwargs)
+        files[dump.file] = {"bytes": target.stat().st_size, "sha256": sha256_file(target),
+                            "media_type": dump.media_type, "gzip": dump.gzip}
+    del store
+    (folder / "dumps" / "SHA256SUMS").write_text(
+        "".join(f"{info['sha256']}  {name}\n" for name, info in files.items()), encoding="utf-8")
+    source.unlink()
+    timings["dumps"] = time.perf_counter() - started
+    return {"files": files, "timings": timings, "named_graph": graph_name}
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def main(folder: Path, graph_name: str) -> int:
+    _die_with_parent()
+    try:
+        report = write_store_and_dumps(folder, graph_name)
+    except Exception as error:  # noqa: BLE001 — reported to the build, which says what failed
+        report = {"error": f"{type(error).__name__}: {error}"}
+    try:
+        (folder / REPORT_FILE).write_text(json.dumps(report), encoding="utf-8")
+    except OSError as error:  # e.g. the disk is full: the build reads the last line of stderr
+        print(report.get("error") or f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 1 if "error" in report else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), sys.argv[2]))
