@@ -29,7 +29,10 @@ from bench.generate import generate  # noqa: E402
 
 SCALES = (60, 625, 6300)  # projects: ~10k, ~100k, ~1M published triples
 TARGET_SECONDS, TARGET_RSS_GB = 120, 4.0
-PARTS = ("mapping", "validation", "store", "dumps", "release steps")
+# the build's critical path (one after the other; their sum is about the wall time) ...
+PARTS = ("mapping", "serialise", "validation", "waited for store and dumps", "release steps")
+# ... and what another process does meanwhile, while the build validates (server/kg/dumps.py)
+PARALLEL = ("store", "dumps")
 BEGIN, END = "<!-- build-at-scale:begin -->", "<!-- build-at-scale:end -->"
 
 
@@ -85,7 +88,7 @@ def build(projects: int, work: Path, core: bool = False) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| projects | published triples | " + " | ".join(PARTS) +
+    head = ("| projects | published triples | " + " | ".join(PARTS) + " | in parallel: " + " + ".join(PARALLEL) +
             " | total (wall) | peak RSS | target (≤ 120 s, ≤ 4 GB at 1M) |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
@@ -100,6 +103,7 @@ def table(rows: list[dict]) -> str:
                            None if ok_m else f"memory +{r['rss_gb'] - TARGET_RSS_GB:.1f} GB") if x))
         lines.append(f"| {r['projects']} | {r['triples']:,} | " +
                      " | ".join(f"{t.get(p, 0):.1f} s" for p in PARTS) +
+                     " | " + " + ".join(f"{t.get(p, 0):.1f} s" for p in PARALLEL) +
                      f" | {r['wall']:.1f} s | {r['rss_gb']:.2f} GB | {verdict} |")
     return "\n".join(lines)
 
@@ -151,11 +155,15 @@ Machine: {info['nproc']} cores, {info['ram_gib']} GiB RAM, {info['cpu']}; Python
 
 {table(rows)}
 
-Parts (seconds, from the build's own timings): *mapping* = reading the YAML files, checking every
-record, converting to RDF, reference checks and derivation; *validation* = SHACL (pyshacl-turbo, the
-default `IKPE_SHACL_ENGINE=turbo`); *store* = N-Triples serialisation + pyoxigraph bulk load;
-*dumps* = Turtle, N-Triples.gz, JSON-LD, RDF/XML + checksums; *release steps* = catalog/VoID and
-search index. *Total (wall)* also includes interpreter start-up and imports.
+Parts (seconds, from the build's own timings), in the order the build runs them: *mapping* = reading
+the YAML files, checking every record, converting to RDF, reference checks and derivation; *serialise*
+= the mapped graph written as N-Triples for the store writer; *validation* = SHACL (pyshacl-turbo, the
+default `IKPE_SHACL_ENGINE=turbo`); *waited for store and dumps* = how long the build still waited for
+the writer after SHACL; *release steps* = catalog/VoID and search index. *In parallel*: a second
+process (`server/kg/dumps.py`) loads the store (pyoxigraph bulk load, then the same triples into the
+SPARQL dataset's named graph) and writes the dumps (Turtle, N-Triples.gz, JSON-LD, RDF/XML + checksums)
+while SHACL runs; its release is switched to only if the graph conforms. *Total (wall)* also includes
+interpreter start-up and imports.
 
 ![build time vs graph size](build-scale.svg)
 

@@ -515,8 +515,8 @@ def markdown(results: dict, info: dict, command: str) -> str:
              "the build and the per-client limits off (one client address, as in `bench/load.sh`).", "",
              f"Machine: {info['nproc']} cores, {info['ram_gib']} GiB RAM, {info['cpu']}; Python {info['python']}; "
              + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + ". "
-             "**The machine is shared and was noisy**: other sessions built and tested at the same time; "
-             "the load average (1/5/15 min) at the start, middle and end of each scale is in the table below, so "
+             "The load average (1/5/15 min) at the start, middle and end of each scale is in the table below "
+             "(this benchmark's own servers and clients make most of it), so "
              "compare engines within a row (they ran interleaved), not rows across runs.", "",
              "### Start time and memory", "",
              "| triples | store mode | first 200 from /health | all workers answered | memory copies loaded "

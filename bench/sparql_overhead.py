@@ -101,7 +101,7 @@ def main(argv=None) -> None:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         env = dict(os.environ, IKPE_BUILD_DIR=str(args.build_dir.resolve()), IKPE_SPARQL_TIMEOUT="120",
-                   IKPE_SPARQL_MAX_ROWS=str(10**7))
+                   IKPE_SPARQL_MAX_ROWS=str(10**7), IKPE_SPARQL_CACHE_MB="0")  # every request evaluated
         gunicorn = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--worker-class", "gthread", "--threads", "8",
              "--workers", "1", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",

@@ -41,11 +41,11 @@ def main(ctx, data_dir, build_dir):
     ctx.obj = load_settings(data_dir=data_dir, build_dir=build_dir)
 
 
-def _report_failure(console, outcome, as_json, settings):
+def _report_failure(console, outcome, as_json, settings, language):
     if as_json:
         click.echo(problems_json(outcome.problems, outcome.stage))
     else:
-        print_problems(console, outcome.problems, outcome.stage, settings.id_base)
+        print_problems(console, outcome.problems, outcome.stage, settings.id_base, language)
 
 
 @main.command()
@@ -59,7 +59,7 @@ def validate(settings, lang, as_json):
     with progress:
         outcome = assemble(settings, lang, step)
     if not outcome.ok:
-        _report_failure(console, outcome, as_json, settings)
+        _report_failure(console, outcome, as_json, settings, lang)
         sys.exit(1)
     if as_json:
         click.echo(problems_json(outcome.problems, "validated"))
@@ -85,7 +85,7 @@ def build(settings, lang, as_json):
         console.print(f"[red]The build could not be written:[/] {error}. The previous build stays in service.")
         sys.exit(3)
     if not outcome.ok:
-        _report_failure(console, outcome, as_json, settings)
+        _report_failure(console, outcome, as_json, settings, lang)
         sys.exit(1)
     counts = ", ".join(f"{v} {k}" for k, v in outcome.counts.items())
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())

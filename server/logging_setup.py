@@ -24,6 +24,8 @@ import logging
 import sys
 import time
 
+from .wsgi_body import FinishingBody
+
 ACCESS_LOGGER = "ikpe.access"
 APP_LOGGERS = ("server", "ikpe")
 MAX_FIELD = 300
@@ -139,33 +141,11 @@ class AccessLog:
             state["status"] = 500
             finish()
             raise
-        return _Counting(iterable, state, finish)
 
+        def count(chunk: bytes) -> None:
+            state["bytes"] += len(chunk)
 
-class _Counting:
-    def __init__(self, iterable, state, finish):
-        self._iterable, self._state, self._finish, self._done = iterable, state, finish, False
-
-    def __iter__(self):
-        try:
-            for chunk in self._iterable:
-                self._state["bytes"] += len(chunk)
-                yield chunk
-        finally:  # logged when the body is done even if the server never calls close()
-            self._log()
-
-    def _log(self):
-        if not self._done:
-            self._done = True
-            self._finish()
-
-    def close(self):
-        try:
-            close = getattr(self._iterable, "close", None)
-            if close is not None:
-                close()
-        finally:
-            self._log()
+        return FinishingBody(iterable, finish, count)  # logged when the body is done, even without close()
 
 
 def configure(settings, stream=None) -> logging.Handler:

@@ -2,7 +2,8 @@
 traceback, never a half-written build, and the release in service stays current and intact.
 
 Each case in ``tests/fixtures/broken-data/*.yaml`` is applied to a fresh copy of ``data/`` and the
-real command line is run on it (see the README there for the format).
+real command line is run on it (see the README there for the format), in German (the default) and
+with ``--lang en``: every message, of the loader stage as of the SHACL shapes, comes in both.
 """
 from __future__ import annotations
 
@@ -92,6 +93,27 @@ def property_matches(reported: str | None, expected: str) -> bool:
     return reported is not None and (reported == expected or reported.endswith(("#" + expected, "/" + expected)))
 
 
+def in_language(message: str, expect: dict, language: str) -> bool:
+    """The message has the case's words in ``language`` (and those of both languages), not the other's."""
+    own, other = (expect["message_de"], expect["message_en"]) if language == "de" else \
+        (expect["message_en"], expect["message_de"])
+    return own in message and other not in message and expect.get("message", "") in message
+
+
+def without_messages(problems: list[dict]) -> list[dict]:
+    return [{key: value for key, value in problem.items() if key != "message"} for problem in problems]
+
+
+def json_report(*args: str, data: Path, build_dir: Path) -> dict:
+    result = cli("build", "--json", *args, data=data, build_dir=build_dir)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output
+    report = json.loads(result.stdout)
+    assert report["count"] == len(report["problems"]) >= 1
+    return report
+
+
 @pytest.mark.parametrize("case_path", CASES, ids=lambda p: p.stem)
 def test_broken_source_gives_located_error_and_keeps_release(case_path, baseline, tmp_path):
     case = yaml_load(case_path)
@@ -99,22 +121,23 @@ def test_broken_source_gives_located_error_and_keeps_release(case_path, baseline
     good_data, build_dir, before = baseline
     _, line = apply_case(case, good_data, tmp_path / "data")
 
-    # machine-readable report
-    result = cli("build", "--json", data=tmp_path / "data", build_dir=build_dir)
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
-    assert "Traceback" not in output
-    report = json.loads(result.stdout)
-    assert report["count"] == len(report["problems"]) >= 1
-    matching = [
-        p for p in report["problems"]
-        if p["file"] == expect["file"]
-        and (line is None or p["line"] == line)
-        and ("property" not in expect or property_matches(p["property"], expect["property"]))
-        and ("rule" not in expect or p["rule"] == expect["rule"])
-        and ("message" not in expect or expect["message"] in p["message"])
-    ]
-    assert matching, json.dumps(report, indent=1, ensure_ascii=False)
+    # machine-readable report, in German (the default) and in English
+    reports = {"de": json_report(data=tmp_path / "data", build_dir=build_dir),
+               "en": json_report("--lang", "en", data=tmp_path / "data", build_dir=build_dir)}
+    for language, report in reports.items():
+        matching = [
+            p for p in report["problems"]
+            if p["file"] == expect["file"]
+            and (line is None or p["line"] == line)
+            and ("property" not in expect or property_matches(p["property"], expect["property"]))
+            and ("rule" not in expect or p["rule"] == expect["rule"])
+            and in_language(p["message"], expect, language)
+        ]
+        assert matching, f"--lang {language}: " + json.dumps(report, indent=1, ensure_ascii=False)
+    # the language changes the messages only, and every one of them
+    german, english = reports["de"]["problems"], reports["en"]["problems"]
+    assert without_messages(german) == without_messages(english)
+    assert all(d["message"] != e["message"] for d, e in zip(german, english)), (german, english)
 
     # the report for people: file and line, the property, the summary; in plain words
     human = cli("build", data=tmp_path / "data", build_dir=build_dir)
@@ -124,7 +147,8 @@ def test_broken_source_gives_located_error_and_keeps_release(case_path, baseline
     assert expect["file"] + (f":{line}" if line else "") in text, text
     if "property" in expect:
         assert expect["property"] in text, text
-    assert "Nothing was published" in text and "previous build stays in service" in text
+    assert "Nichts wurde veröffentlicht" in text and "bisherige Stand bleibt in Betrieb" in text
+    assert "Nothing was published" not in text
 
     # the release in service is untouched, and nothing half-written was left behind
     assert release_state(build_dir) == before
@@ -135,6 +159,8 @@ def test_every_fixture_says_what_it_breaks():
     for path in CASES:
         case = yaml_load(path)
         assert case["what"] and case["file"] and case["expect"]["file"] == "data/" + case["file"], path.name
+        german, english = case["expect"]["message_de"], case["expect"]["message_en"]
+        assert german and english and german not in english and english not in german, path.name
 
 
 def test_validate_reports_the_same_problems_as_build(baseline, tmp_path):
@@ -183,6 +209,20 @@ def test_english_messages_for_shacl_problems(baseline, tmp_path):
                             build_dir=build_dir).stdout)
     assert english["stage"] == german["stage"] == "validating"
     assert [p["message"] for p in english["problems"]] != [p["message"] for p in german["problems"]]
+
+
+@pytest.mark.parametrize("language, words", [
+    ("de", ("Problem(e) in der SHACL-Validierung", "Datensatz", "Nichts wurde veröffentlicht")),
+    ("en", ("problem(s) in the SHACL validation", "record", "Nothing was published; the previous build stays in service")),
+])
+def test_the_report_for_people_is_in_the_language_of_its_messages(baseline, tmp_path, language, words):
+    good_data, build_dir, _ = baseline
+    apply_case(yaml_load(FIXTURES / "missing-german-label.yaml"), good_data, tmp_path / "data")
+    result = cli("build", "--lang", language, data=tmp_path / "data", build_dir=build_dir)
+    text = " ".join((result.stdout + result.stderr).split())  # the table may wrap lines
+    assert result.returncode == 1
+    for word in words:
+        assert word in text, (word, text)
 
 
 def test_numbers_are_read_as_text_and_keep_leading_zeros(tmp_path):

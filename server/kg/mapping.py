@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 from rdflib import Graph, URIRef
 
+from .messages import detail, message
 from .namespaces import IKPE, SCHEMA, XSD
 from .problems import Location, ProblemList
 from .sources import read_source, source_files
@@ -120,47 +121,48 @@ class Mapping:
         return context
 
     # -- checking ---------------------------------------------------------------------------
-    def check_records(self, records, file: str, problems: ProblemList, index: SourceIndex) -> list:
+    def check_records(self, records, file: str, problems: ProblemList, index: SourceIndex,
+                      language: str = "de") -> list:
+        """The records as the JSON-LD parser takes them; problems are reported in ``language``."""
         converted = []
         for position, record in enumerate(records):
             line = _item_line(records, position)
             if not isinstance(record, dict):
-                problems.add(Location(file, line), "Each record must be a mapping of keys to values.",
-                             rule="record-structure")
+                problems.add(Location(file, line), message("record-structure", language), rule="record-structure")
                 continue
-            result = self._check_record(record, file, line, problems, index)
+            result = self._check_record(record, file, line, problems, index, language)
             if result is not None:
                 converted.append(result)
         return converted
 
-    def _check_record(self, record, file, line, problems, index):
+    def _check_record(self, record, file, line, problems, index, language="de"):
         record_id = record.get("id")
         where = Location(file, line)
         if not isinstance(record_id, str) or not record_id.strip():
-            problems.add(where, "The record has no 'id'. Every record needs one (e.g. 'project/thilik').",
-                         property="id", rule="required-id")
+            problems.add(where, message("required-id", language), property="id", rule="required-id")
             return None
         if not IRI_TEXT.match(record_id):
-            problems.add(where, "The id must not contain spaces or any of < > \" { } | ^ ` \\.",
+            problems.add(where, message("id-characters", language),
                          record=record_id, property="id", value=record_id, rule="value-iri")
             return None
         subject = self.expand(record_id)
         if subject in index.subjects:
             first = index.subjects[subject]
-            problems.add(where, f"The id '{record_id}' is used twice (first at {first}).",
+            problems.add(where, message("unique-id", language, record_id=record_id, first=first),
                          record=record_id, property="id", value=record_id, rule="unique-id")
             return None
         index.subjects[subject] = where
         result = {"id": record_id}
         type_name = record.get("type")
         if type_name is None:
-            problems.add(where, "The record has no 'type'.", record=record_id, property="type", rule="required-type")
+            problems.add(where, message("required-type", language), record=record_id, property="type",
+                         rule="required-type")
         else:
             names = type_name if isinstance(type_name, list) else [type_name]
             unknown = [n for n in names if not isinstance(n, str) or n not in self.types]
             if unknown:
                 problems.add(_key_location(record, "type", file, line),
-                             f"Unknown type {unknown[0]!r}. Known types: {', '.join(sorted(self.types))}.",
+                             message("known-type", language, name=unknown[0], known=", ".join(sorted(self.types))),
                              record=record_id, property="type", value=str(unknown[0]), rule="known-type")
             result["type"] = list(names) if isinstance(type_name, list) else type_name
         for key, value in record.items():
@@ -170,60 +172,60 @@ class Mapping:
             term = self.terms.get(key)
             if term is None:
                 hint = _closest(key, self.terms)
-                problems.add(key_where, f"Unknown key {key!r}." + (f" Did you mean {hint!r}?" if hint else ""),
-                             record=record_id, property=key, rule="known-key")
+                text = message("known-key-hint", language, key=key, hint=hint) if hint \
+                    else message("known-key", language, key=key)
+                problems.add(key_where, text, record=record_id, property=key, rule="known-key")
                 continue
             index.statements[(subject, term.iri)] = key_where
-            checked = self._check_value(term, value, record_id, key_where, file, problems, index)
+            checked = self._check_value(term, value, record_id, key_where, file, problems, index, language)
             if checked is not None:
                 result[key] = checked
         return result
 
-    def _check_value(self, term, value, record_id, where, file, problems, index):
-        def fail(message, shown=None):
-            problems.add(where, message, record=record_id, property=term.name,
-                         value=None if shown is None else str(shown), rule=f"value-{term.kind}")
+    def _check_value(self, term, value, record_id, where, file, problems, index, language="de"):
+        def fail(key, shown=None, **values):
+            problems.add(where, message(key, language, name=term.name, **values), record=record_id,
+                         property=term.name, value=None if shown is None else str(shown), rule=f"value-{term.kind}")
             return None
 
         if value is None:
-            return fail(f"'{term.name}' is empty: give a value or remove the key.")
+            return fail("value-empty")
         if term.kind == "nested":
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-                return fail(f"'{term.name}' must be a list of records (each with '- id: …').")
-            return self.check_records(value, file, problems, index)
+                return fail("value-nested")
+            return self.check_records(value, file, problems, index, language)
         if term.kind == "language":
             if not isinstance(value, dict):
-                return fail(f"'{term.name}' must map language codes to text, e.g. 'de: …' and 'en: …'.", value)
+                return fail("value-language-map", value)
             out = {}
             for lang, text in value.items():
                 if not isinstance(lang, str) or not LANGUAGE_TAG.match(lang):
-                    fail(f"'{term.name}' has an invalid language code {lang!r} (use e.g. 'de' or 'en').", lang)
+                    fail("value-language-code", lang, code=lang)
                 elif not isinstance(text, str) or not text.strip():
-                    fail(f"'{term.name}' in '{lang}' must be non-empty text.", text)
+                    fail("value-language-text", text, lang=lang)
                 else:
                     out[lang] = text
             return out or None
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str) for v in values):
-            return fail(f"'{term.name}' must be text or a list of texts, not a nested structure.")
+            return fail("value-text")
         if term.kind == "iri":
             bad = [v for v in values if not IRI_TEXT.match(v)]
             if bad:
-                return fail(f"'{term.name}' must be an id or IRI without spaces or any of "
-                            f"< > \" {{ }} | ^ ` \\.", bad[0])
+                return fail("value-iri", bad[0])
             return value
         if term.kind == "partial-date":
             typed = []
             for v in values:
                 datatype = partial_date_type(v)
                 if datatype is None:
-                    return fail(f"'{term.name}' must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not {v!r}.", v)
+                    return fail("value-partial-date", v, value=v)
                 typed.append({"@value": v, "@type": str(datatype)})
             return typed if isinstance(value, list) else typed[0]
         if term.kind == "date":
             for v in values:
                 if partial_date_type(v) != XSD.date:
-                    return fail(f"'{term.name}' must be a full date YYYY-MM-DD, not {v!r}.", v)
+                    return fail("value-date", v, value=v)
             return value
         return value
 
@@ -347,13 +349,14 @@ class _DirectConverter:
         return subject
 
 
-def check_references(graph: Graph, id_base: str, index: SourceIndex, problems: ProblemList) -> None:
+def check_references(graph: Graph, id_base: str, index: SourceIndex, problems: ProblemList,
+                     language: str = "de") -> None:
     """Every reference to one of our own things must point at a record that exists."""
     subjects = set(graph.subjects())
     for s, p, o in graph:
         if isinstance(o, URIRef) and str(o).startswith(id_base) and o not in subjects:
             problems.add(index.locate(str(s), str(p)),
-                         f"Reference to '{str(o)[len(id_base):]}', but no record has that id.",
+                         message("reference-exists", language, target=str(o)[len(id_base):]),
                          record=str(s), property=str(p), value=str(o), rule="reference-exists")
 
 
@@ -361,26 +364,28 @@ def _display(path: Path, data_dir: Path) -> str:
     return path.relative_to(data_dir.parent).as_posix() if path.is_relative_to(data_dir.parent) else str(path)
 
 
-def load_records(settings, problems: ProblemList, index: SourceIndex) -> tuple[Mapping | None, list]:
+def load_records(settings, problems: ProblemList, index: SourceIndex,
+                 language: str = "de") -> tuple[Mapping | None, list]:
+    """The mapping and the checked records of all source files; problems are reported in ``language``."""
     context_path = settings.data_dir / "context.jsonld"
     try:
         mapping = Mapping(context_path, settings.id_base)
     except json.JSONDecodeError as error:
         problems.add(Location(_display(context_path, settings.data_dir), error.lineno, error.colno),
-                     f"The mapping file is not valid JSON: {error.msg}.", rule="context-syntax")
+                     message("context-syntax", language, detail=detail(error.msg, language)), rule="context-syntax")
         return None, []
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
         problems.add(Location(_display(context_path, settings.data_dir)),
-                     f"The mapping file cannot be used ({type(error).__name__}: {error}). It must be a "
-                     "JSON-LD document with an '@context' object.", rule="context-structure")
+                     message("context-structure", language, error_type=type(error).__name__, error=error),
+                     rule="context-structure")
         return None, []
     records = []
     for path in source_files(settings.data_dir):
         display = path.relative_to(settings.data_dir.parent).as_posix() \
             if path.is_relative_to(settings.data_dir.parent) else str(path)
-        content = read_source(path, display, problems)
+        content = read_source(path, display, problems, language)
         if content:
-            records.extend(mapping.check_records(content, display, problems, index))
+            records.extend(mapping.check_records(content, display, problems, index, language))
     return mapping, records
 
 

@@ -11,6 +11,7 @@ from rdflib import Graph
 from .derive import derive
 from .geometry import geometry_graph
 from .mapping import SourceIndex, check_references, load_records
+from .messages import message
 from .namespaces import graph_name
 from .problems import Location, ProblemList
 from .release import ReleaseWriter, build_lock, prune_releases
@@ -58,13 +59,14 @@ def _geometry_location(data_dir: Path) -> Location:
     return Location(shown(folder))
 
 
-def map_sources(settings, progress=lambda step: None) -> Outcome:
-    """Read and map the source data (with reference checks and derivations), not yet validated."""
+def map_sources(settings, progress=lambda step: None, language: str = "de") -> Outcome:
+    """Read and map the source data (with reference checks and derivations), not yet validated.
+    Problems are reported in ``language`` ("de" or "en")."""
     timings = {}
     started = time.perf_counter()
     problems, index = ProblemList(), SourceIndex()
     progress("reading")
-    mapping, records = load_records(settings, problems, index)
+    mapping, records = load_records(settings, problems, index, language)
     if problems:
         return Outcome(problems, "reading")
     progress("mapping")
@@ -72,11 +74,10 @@ def map_sources(settings, progress=lambda step: None) -> Outcome:
     try:
         graph += geometry_graph(settings.data_dir, settings.id_base)
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
-        problems.add(_geometry_location(settings.data_dir), f"The boundary files in geo/ cannot be used "
-                     f"({type(error).__name__}: {error}). Restore them from the reference data "
-                     "(see data/SOURCES.md).", rule="geometry")
+        problems.add(_geometry_location(settings.data_dir),
+                     message("geometry", language, error_type=type(error).__name__, error=error), rule="geometry")
         return Outcome(problems, "mapping")
-    check_references(graph, settings.id_base, index, problems)
+    check_references(graph, settings.id_base, index, problems, language)
     if problems:
         return Outcome(problems, "mapping")
     ontology = load_turtle_dir(settings.ontology_dir)
@@ -107,7 +108,7 @@ def validate_mapped(mapped: Outcome, settings, language: str = "de", progress=la
 
 def assemble(settings, language: str = "de", progress=lambda step: None) -> Outcome:
     """Read, map and validate the source data; the graph is returned only when it conforms."""
-    mapped = map_sources(settings, progress)
+    mapped = map_sources(settings, progress, language)
     return validate_mapped(mapped, settings, language, progress) if mapped.ok else mapped
 
 
@@ -124,7 +125,7 @@ def build(settings, language: str = "de", progress=lambda step: None, steps=None
     release is switched to only when the graph conforms (otherwise it is removed unpublished).
     ``steps``: the release steps to run (default :func:`release_steps`)."""
     with build_lock(settings.build_dir):
-        mapped = map_sources(settings, progress)
+        mapped = map_sources(settings, progress, language)
         if not mapped.ok:
             return mapped
         digest = source_digest(settings)

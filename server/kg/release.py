@@ -2,11 +2,13 @@
 
 Layout of ``build/``::
 
-    releases/<release-id>/store/          the pyoxigraph store (RocksDB)
+    releases/<release-id>/store/          the pyoxigraph store (RocksDB): the data in the default graph
+                                          and again in the SPARQL dataset's named graph
     releases/<release-id>/dumps/          ikpe.ttl, ikpe.nt.gz, ikpe.jsonld, ikpe.rdf, SHA256SUMS
     releases/<release-id>/manifest.json   what was built, when, from what
     current -> releases/<release-id>      the release being served (a symlink, replaced atomically)
 
+Store and dumps are written by a second process (:mod:`.dumps`) while the build validates the graph.
 A release is written into ``releases/.incoming-<id>`` and renamed only when complete, and ``current``
 is switched by ``os.replace`` of a new symlink: a reader sees the old release or the new one, never
 a half-written one. A failed or killed build leaves ``current`` untouched.

@@ -21,6 +21,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import Tag, VersionedResolver
 
+from .messages import detail, message, yaml_detail
 from .problems import Location, ProblemList
 
 NULLS = {"", "~", "null", "Null", "NULL"}
@@ -35,14 +36,18 @@ class StringResolver(VersionedResolver):
         return super().resolve(kind, value, implicit)
 
 
+class AliasRefused(ComposerError):
+    """A YAML alias in the source data (reported with its own message, see ``messages.py``)."""
+
+
 class NoAliasComposer(Composer):
     """Refuse YAML aliases: staff data never needs them, and they allow "billion laughs" bombs."""
 
     def compose_node(self, parent, index):
         if self.parser.check_event(AliasEvent):
             event = self.parser.peek_event()
-            raise ComposerError(None, None, "aliases (*name) are not allowed in the source data; write "
-                                "the value out instead", event.start_mark)
+            raise AliasRefused(None, None, "aliases (*name) are not allowed in the source data; write "
+                               "the value out instead", event.start_mark)
         return super().compose_node(parent, index)
 
 
@@ -179,8 +184,9 @@ def _fast(text: str):
             gc.enable()
 
 
-def read_source(path: Path, display_name: str, problems: ProblemList):
-    """The records of one file (a YAML list of mappings), or None after reporting why not."""
+def read_source(path: Path, display_name: str, problems: ProblemList, language: str = "de"):
+    """The records of one file (a YAML list of mappings), or None after reporting why not (in
+    ``language``)."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -188,8 +194,8 @@ def read_source(path: Path, display_name: str, problems: ProblemList):
         line = raw[:error.start].count(b"\n") + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         problems.add(Location(display_name, line, column),
-                     f"The file is not UTF-8 text ({error.reason} at byte {error.start}): save it as UTF-8 "
-                     "in your editor.", rule="encoding")
+                     message("encoding", language, reason=detail(error.reason, language), position=error.start),
+                     rule="encoding")
         return None
     content = _fast(text)
     try:
@@ -198,19 +204,18 @@ def read_source(path: Path, display_name: str, problems: ProblemList):
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Location(display_name, mark.line + 1, mark.column + 1) if mark else Location(display_name)
-        what = " ".join(part for part in (error.context, error.problem) if part)
-        problems.add(where, f"YAML syntax error: {what}.", rule="yaml-syntax")
+        if isinstance(error, AliasRefused):
+            text = message("yaml-alias", language)
+        else:
+            text = message("yaml-syntax", language, detail=yaml_detail(error.context, error.problem, language))
+        problems.add(where, text, rule="yaml-syntax")
         return None
     except Exception as error:  # ruamel raises a few unmarked errors (e.g. duplicate keys variants)
-        problems.add(Location(display_name), f"The file cannot be read as YAML: {error}", rule="yaml-syntax")
+        problems.add(Location(display_name), message("yaml-unreadable", language, error=error), rule="yaml-syntax")
         return None
     if content is None:
         return []
     if not isinstance(content, list):
-        problems.add(
-            Location(display_name, 1),
-            "The file must be a list of records (each starting with '- id: …').",
-            rule="file-structure",
-        )
+        problems.add(Location(display_name, 1), message("file-structure", language), rule="file-structure")
         return None
     return content

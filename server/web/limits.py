@@ -24,6 +24,8 @@ import threading
 import time
 from collections import defaultdict
 
+from ..wsgi_body import FinishingBody
+
 EXEMPT_PATHS = ("/health",)
 BUCKETS_KEPT = 10000  # forget idle clients' token buckets beyond this many
 
@@ -138,29 +140,6 @@ class Limiter:
         return release, None
 
 
-class _Closing:
-    """The app's response iterable; frees the slot when the server closes it (or it fails)."""
-
-    def __init__(self, iterable, release):
-        self._iterable, self._release = iterable, release
-
-    def __iter__(self):
-        # Released when the body is exhausted or iteration stops (a failed write, a client gone),
-        # not only in close(): some servers skip close() when the connection is reset.
-        try:
-            yield from self._iterable
-        finally:
-            self._release()
-
-    def close(self):
-        try:
-            close = getattr(self._iterable, "close", None)
-            if close is not None:
-                close()
-        finally:
-            self._release()
-
-
 class LimitsMiddleware:
     def __init__(self, wsgi_app, limiter: Limiter):
         self.wsgi_app, self.limiter = wsgi_app, limiter
@@ -185,7 +164,7 @@ class LimitsMiddleware:
         except BaseException:
             release()
             raise
-        return _Closing(iterable, release)
+        return FinishingBody(iterable, release)
 
 
 def init_app(app) -> Limiter:
