@@ -20,7 +20,7 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-from .base import GraphStore, ReleaseInfo, StoreUnavailable
+from .base import GraphStore, ReleaseInfo, StoreUnavailable, result_graph
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,21 @@ def to_rdflib(term):
         if datatype == "http://www.w3.org/2001/XMLSchema#string":
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(datatype))
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def to_oxigraph(term):
+    """The pyoxigraph term for an rdflib term (the inverse of :func:`to_rdflib`)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
     raise TypeError(f"unexpected term {term!r}")
 
 
@@ -145,7 +160,7 @@ class EmbeddedStore(GraphStore):
         return bool(self._query(query))
 
     def construct(self, query: str) -> Graph:
-        graph = Graph()
+        graph = result_graph()
         for triple in self._query(query):
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         return graph

@@ -34,7 +34,7 @@ import urllib3
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from .base import GraphStore, QueryTimeout, ReleaseInfo, StoreUnavailable
+from .base import GraphStore, QueryTimeout, ReleaseInfo, StoreUnavailable, result_graph
 from .embedded import to_rdflib
 
 XSD_STRING = str(XSD.string)
@@ -241,7 +241,7 @@ class RemoteStore(GraphStore):
     def construct(self, query: str, timeout: float | None = None) -> Graph:
         response = self._query(query, GRAPH_TYPES, timeout)
         media_type = response.headers.get("Content-Type", "text/turtle").split(";")[0].strip().lower()
-        graph = Graph()
+        graph = result_graph()
         for triple in ox.parse(response.data, PARSERS.get(media_type, ox.RdfFormat.TURTLE)):
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
                        virtuoso_geometry(to_rdflib(triple.object))))
