@@ -466,6 +466,7 @@ def pages_only(projects: int, work: Path, args, row: dict) -> dict:
     server = Production(build, True)
     try:
         server.wait_ready()
+        server.wait_idle()  # as in the full run, where the pages come after the SPARQL runs
         warm_up(server.url, paths)
         if "pages" in row:  # the first measurement stays the "before"
             row.setdefault("pages_before", row["pages"])
