@@ -49,7 +49,8 @@ def cli_build(data: Path, build: Path) -> subprocess.CompletedProcess:
 class Gunicorn:
     """``gunicorn -c deploy/gunicorn.conf.py 'server.web.app:create_app()'`` on a free port."""
 
-    def __init__(self, build: Path, data: Path | None = None, **env):
+    def __init__(self, build: Path, data: Path | None = None, warm: bool = True, **env):
+        self.warm = warm
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, IKPE_BUILD_DIR=str(build), IKPE_SPARQL_WORKERS="2",
@@ -69,7 +70,8 @@ class Gunicorn:
             stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait_until_up()
-            self.warm_up()
+            if self.warm:
+                self.warm_up()
         except BaseException:  # never leave the server running when the setup fails
             self.__exit__()
             raise
@@ -340,6 +342,43 @@ def test_rebuild_while_serving(data_copy, tmp_path):
 
 
 # -- graceful shutdown ------------------------------------------------------------------------------
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _is_query_process(pid: int) -> bool:
+    try:
+        return b"server.sparql.engine" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def test_workers_open_the_release_and_start_their_query_processes_at_start(build_dir, tmp_path):
+    """deploy/gunicorn.conf.py warms each worker up in the background: before any SPARQL request, every
+    worker has its query processes, and pages are answered from the on-disk store meanwhile."""
+    with Gunicorn(build_dir, warm=False) as server:  # 2 workers, 2 query processes each
+        health = requests.get(server.url + "/health", timeout=30).json()
+        assert health["status"] == "ok" and health["store"]["mode"] == "disk"  # default: pages read the disk
+        deadline = time.monotonic() + 60
+        while True:
+            workers = _children(server.process.pid)
+            engines = {w: [c for c in _children(w) if _is_query_process(c)] for w in workers}
+            if len(workers) == 2 and all(len(e) == 2 for e in engines.values()):
+                break
+            assert time.monotonic() < deadline, f"query processes not started: {engines}\n{server.output()}"
+            time.sleep(0.2)
+        assert "/sparql" not in server.output()  # no query was needed to start them
+        answer = requests.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
+                              headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+
+
 def test_graceful_shutdown_finishes_the_request_in_flight(build_dir, tmp_path):
     """SIGTERM while a slow query runs: it still gets its whole answer, then the server exits 0."""
     work = tmp_path / "build"
