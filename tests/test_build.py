@@ -279,3 +279,19 @@ def test_worked_example_in_the_editing_guide_validates_and_builds(tmp_path):
     assert _dates(graph, thing("project/gepla"), SCHEMA.startDate) == {("2023-03", XSD.gYearMonth)}
     assert _dates(graph, thing("project/gepla"), IKPE.periodEnd) == {("2025-02-28", XSD.date)}
     assert (thing("role/gepla/kontakt-beispiel"), IKPE.roleHolder, thing("person/maria-beispiel")) in graph
+
+
+def test_a_failing_release_step_leaves_nothing_behind(tmp_path):
+    """A release step that fails (e.g. the disk filled up) removes the unpublished release folder."""
+    graph = Graph()
+    graph.add((thing("x"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("x", lang="de")))
+    metadata = {"source_digest": "1" * 64, "public_base": "https://lod.ikpe-erfurt.de"}
+
+    def failing_step(graph, folder, manifest):
+        assert (folder / "store").is_dir() and (folder / "dumps" / "SHA256SUMS").exists()
+        raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        write_release(graph, tmp_path, metadata, extra_steps=[failing_step])
+    assert list((tmp_path / "releases").iterdir()) == []
+    assert not (tmp_path / "current").exists()

@@ -123,11 +123,15 @@ class ReleaseWriter:
         started = time.perf_counter()
         manifest = dict(metadata, release=self.release_id, created=self.created.isoformat(),
                         triples=len(graph), dumps=files, store={"named_graph": self.named_graph})
-        for step in extra_steps:
-            progress(getattr(step, "__name__", "extra"))
-            step(graph, self.incoming, manifest)
-        (self.incoming / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
-                                                     encoding="utf-8")
+        try:
+            for step in extra_steps:
+                progress(getattr(step, "__name__", "extra"))
+                step(graph, self.incoming, manifest)
+            (self.incoming / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                                         encoding="utf-8")
+        except BaseException:  # e.g. a full disk in a release step: nothing half-written stays behind
+            self.abandon()
+            raise
         self.timings["release steps"] = time.perf_counter() - started
         progress("switch")
         final = self.build_dir / "releases" / self.release_id
