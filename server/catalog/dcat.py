@@ -25,10 +25,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from ..kg.namespaces import IKPE, SCHEMA
+from ..store.embedded import to_oxigraph
 from .vocab import (ACCESS_RIGHT, DATA_THEME, DCATDE, FILE_TYPE, FREQUENCY, GEOCODING_LEVEL, IANA, LANGUAGE,
                     LICENSE, SPDX, VCARD)
 
@@ -131,13 +132,7 @@ class QuadSink:
             return found
         if isinstance(term, (ox.Literal, ox.BlankNode, ox.NamedNode)):
             return term
-        if isinstance(term, BNode):
-            return ox.BlankNode(str(term))
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=self._term(term.datatype))
-        return ox.Literal(str(term))
+        return to_oxigraph(term)
 
     def add(self, triple) -> None:
         s, p, o = triple
