@@ -168,6 +168,16 @@ class SearchIndex:
         return [tuple(row) for row in self.db.execute(
             "SELECT type, type_de, type_en, COUNT(*) FROM resources GROUP BY type ORDER BY type")]
 
+    def type_iris(self) -> list[str]:
+        """Every type IRI any resource has (primary or not)."""
+        return [iri for (iri,) in self.db.execute("SELECT DISTINCT type FROM types")]
+
+    def example_types(self, type_iri: str) -> list[str] | None:
+        """All types of one resource of type ``type_iri`` (None when there is none)."""
+        row = self.db.execute("SELECT r.data FROM types t JOIN resources r ON r.id = t.rid WHERE t.type = ? "
+                              "LIMIT 1", (type_iri,)).fetchone()
+        return json.loads(row[0]).get("types", []) if row else None
+
     def by_exact(self, value: str, types=()) -> dict[int, int]:
         """Resources with a whole label/name/key equal to ``value`` (folded): id → best field."""
         found: dict[int, int] = {}
@@ -181,7 +191,8 @@ class SearchIndex:
                 found[rid] = min(best, found.get(rid, best))
         return found
 
-    def _by_id(self, ids) -> dict[int, Hit]:
+    def by_ids(self, ids) -> dict[int, Hit]:
+        """Resources by their row id (the ids :meth:`by_exact` answers): id → hit."""
         ids = list(ids)
         found = {}
         for start in range(0, len(ids), 500):
@@ -230,7 +241,7 @@ class SearchIndex:
             results.fallback = bool(scored)
         results.capped = len(scored) >= pool
         exact = self.by_exact(query.text, types)
-        hits = self._by_id(set(scored) | set(exact))
+        hits = self.by_ids(set(scored) | set(exact))
         ranked = []
         for rid, hit in hits.items():
             if kinds is not None and hit.kind not in kinds:
