@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from babel.support import Translations
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
@@ -37,6 +38,14 @@ def areas_from_files():
 
 def href(iri: str) -> str:
     return "/" + iri.split("/", 3)[3]
+
+
+TRANSLATIONS = PROJECT_ROOT / "server" / "web" / "translations"
+
+
+def drawn_in(lang: str, prefix: str = "picture") -> pictures.Output:
+    """Pictures in ``lang``, translated by the web app's compiled catalogue (as Flask-Babel does)."""
+    return pictures.Output(pictures.Language(lang, Translations.load(TRANSLATIONS, [lang])), href, prefix)
 
 
 # -- geometry in the graph ------------------------------------------------------------------------
@@ -94,7 +103,7 @@ def test_the_geometry_shapes_accept_the_build_and_reject_broken_geometry():
     found = data.areas(store, settings)
     assert len(found) == 25 and found[GK + "16063105"].kind == "GrosseKreisstadt"
     assert store.queries[0] == data.query("pictures-01-map-areas", settings.public_base)
-    root = parse(pictures.map_picture(store, settings, "project", THILIK, "de", href))
+    root = parse(pictures.map_picture(store, settings, "project", THILIK, drawn_in("de")))
     assert {a.get("data-iri") for a in links(root) if "highlighted" in a.get("class")} == \
         {GK + key for key in THILIK_KEYS}
 
@@ -187,7 +196,7 @@ def sparql_answer(store, name: str, **values) -> list[dict]:
 def test_highlighted_set_equals_the_sparql_answer(store, settings):
     answer = {str(r["area"]) for r in sparql_answer(store, "pictures-02-project-participants", project=THILIK)}
     assert answer == {GK + key for key in THILIK_KEYS}
-    svg = pictures.map_picture(store, settings, "project", THILIK, "de", href)
+    svg = pictures.map_picture(store, settings, "project", THILIK, drawn_in("de"))
     root = parse(svg)
     highlighted = {a.get("data-iri") for a in links(root) if "highlighted" in a.get("class").split()}
     assert highlighted == answer
@@ -201,7 +210,7 @@ def test_highlighted_set_equals_the_sparql_answer(store, settings):
 
 
 def test_eisenach_is_a_town_inside_the_wartburgkreis_after_the_reform(store, settings):
-    root = parse(pictures.map_picture(store, settings, "project", THILIK, "de", href))
+    root = parse(pictures.map_picture(store, settings, "project", THILIK, drawn_in("de")))
     drawn = {a.get("data-iri"): a.get("class").split() for a in links(root)}
     assert root.get("data-date") >= "2021-07-01"
     assert "town" in drawn[GK + "16063105"] and "district" in drawn[GK + "16063"]
@@ -210,7 +219,7 @@ def test_eisenach_is_a_town_inside_the_wartburgkreis_after_the_reform(store, set
     iris = [a.get("data-iri") for a in links(root)]
     assert iris.index(GK + "16063105") > iris.index(GK + "16063")  # drawn on top of its Landkreis
 
-    before = parse(pictures.map_picture(store, settings, "gebietskoerperschaft", GK + "16056", "de", href))
+    before = parse(pictures.map_picture(store, settings, "gebietskoerperschaft", GK + "16056", drawn_in("de")))
     drawn_before = {a.get("data-iri"): a.get("class").split() for a in links(before)}
     assert before.get("data-date") == "2021-06-30"
     assert "highlighted" in drawn_before[GK + "16056"] and GK + "16063105" not in drawn_before
@@ -218,17 +227,17 @@ def test_eisenach_is_a_town_inside_the_wartburgkreis_after_the_reform(store, set
 
 
 def test_gebietskoerperschaft_map_shows_its_own_position(store, settings):
-    root = parse(pictures.map_picture(store, settings, "gebietskoerperschaft", GK + "16051", "en", href))
+    root = parse(pictures.map_picture(store, settings, "gebietskoerperschaft", GK + "16051", drawn_in("en")))
     highlighted = [a.get("data-iri") for a in links(root) if "highlighted" in a.get("class").split()]
     assert highlighted == [GK + "16051"]
     assert root.find(SVG + "title").text.startswith("Map: where Erfurt")
-    assert pictures.map_picture(store, settings, "gebietskoerperschaft", ID + "person/stefan-huber", "de", href) == ""
+    assert pictures.map_picture(store, settings, "gebietskoerperschaft", ID + "person/stefan-huber", drawn_in("de")) == ""
 
 
 def test_home_choropleth_counts_equal_the_sparql_answer(store, settings):
     counts = {str(r["area"]): int(r["projects"]) for r in sparql_answer(store, "pictures-03-projects-per-district")}
     assert counts[GK + "16063"] == 1 and counts[GK + "16061"] == 0
-    root = parse(pictures.map_picture(store, settings, "home", None, "de", href))
+    root = parse(pictures.map_picture(store, settings, "home", None, drawn_in("de")))
     for a in links(root):
         n = counts[a.get("data-iri")]
         expected = {0: "keine Projekte", 1: "1 Projekt"}.get(n, f"{n} Projekte")
@@ -265,7 +274,7 @@ def bar(root, iri):
 
 
 def test_timeline_draws_a_year_only_end_to_the_end_of_that_year(store, settings):
-    svg = pictures.timeline_picture(store, settings, "home", None, "de", href)
+    svg = pictures.timeline_picture(store, settings, "home", None, drawn_in("de"))
     root = parse(svg)
     thilik = bar(root, THILIK)
     assert "2016 – 2022 (nur Jahr)" in thilik.get("aria-label")
@@ -287,17 +296,17 @@ def test_timeline_shows_who_was_contact_when(store, settings):
     rows = sparql_answer(store, "pictures-05-timeline-roles")
     contacts = {str(r["holder"]) for r in rows if str(r["kind"]).endswith("ContactPerson")}
     assert contacts == {ID + "person/viviane-vidot", ID + "person/stefan-huber"}
-    root = parse(pictures.timeline_picture(store, settings, "home", None, "de", href))
+    root = parse(pictures.timeline_picture(store, settings, "home", None, drawn_in("de")))
     names = [a.get("aria-label") for a in root.iter(SVG + "a") if "bar-ContactPerson" in a.get("class", "")]
     assert names == ["Ansprechperson: Dr. Viviane Vidot: bis 05/2022 (nur Monat)",
                      "Ansprechperson: Dr. Stefan Huber: ab 05/2022 (nur Monat)"]
     # a person's timeline: their projects and their roles (also those without dates)
-    person = parse(pictures.timeline_picture(store, settings, "person", ID + "person/stefan-huber", "en", href))
+    person = parse(pictures.timeline_picture(store, settings, "person", ID + "person/stefan-huber", drawn_in("en")))
     labels = [a.get("aria-label") for a in person.iter(SVG + "a")]
     assert any(label.startswith("ThILIK") for label in labels)
     assert any(label.startswith("Project lead: Dr. Stefan Huber (for the whole runtime)") for label in labels)
     assert any(label.startswith("Contact: Dr. Stefan Huber: from 05/2022") for label in labels)
-    org = parse(pictures.timeline_picture(store, settings, "organisation", ID + "organisation/tmmjv", "de", href))
+    org = parse(pictures.timeline_picture(store, settings, "organisation", ID + "organisation/tmmjv", drawn_in("de")))
     assert any("bar-Funder" in a.get("class") for a in org.iter(SVG + "a"))
 
 
@@ -365,9 +374,9 @@ def test_pictures_read_the_same_from_every_store(any_store_and_settings, store, 
     for iri, area in found.items():  # stores may rewrite WKT; the parsed rings agree
         assert [[[(round(x, 5), round(y, 5)) for x, y in ring] for ring in p] for p in area.polygons] == \
             local[iri].polygons, iri
-    root = parse(pictures.map_picture(remote, remote_settings, "project", THILIK, "de", href))
+    root = parse(pictures.map_picture(remote, remote_settings, "project", THILIK, drawn_in("de")))
     assert {a.get("data-iri") for a in links(root) if "highlighted" in a.get("class")} == \
         {GK + key for key in THILIK_KEYS}
     assert data.projects_per_area(remote, remote_settings) == data.projects_per_area(store, settings)
-    home = parse(pictures.timeline_picture(remote, remote_settings, "home", None, "de", href))
+    home = parse(pictures.timeline_picture(remote, remote_settings, "home", None, drawn_in("de")))
     assert "2016 – 2022 (nur Jahr)" in bar(home, THILIK).get("aria-label")

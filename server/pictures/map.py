@@ -7,7 +7,7 @@ safe for the common colour-vision deficiencies, with at least 3:1 contrast betwe
 and "not highlighted"; colour is never the only cue — highlighted areas are also hatched, the
 choropleth prints the number in each area, and the legend repeats everything in words.
 
-Three kinds of map (``kind``):
+Three kinds of map (``MapView.kind``):
 
 - ``project``: the participating Gebietskörperschaften highlighted. The base map is the territorial
   status on the date the participant list was true (``ikpe:asOf``): from 2021-07-01 the 22 current
@@ -19,12 +19,13 @@ Three kinds of map (``kind``):
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from .projection import THURINGIA_BBOX, Projection, label_point
-from .texts import plural_projects, text
+from .svg import FONT, Output, svg_start
+from .texts import Language, attribution, plural_projects
 
 DISTRICT_KINDS = ("Landkreis", "KreisfreieStadt")
 TOWN_KINDS = ("GrosseKreisstadt",)
@@ -41,9 +42,6 @@ TEXT = "#1a1a1a"
 SEQUENTIAL = ["#6baed6", "#4292c6", "#2171b5", "#08306b"]
 PALETTES = {1: ["#2171b5"], 2: ["#6baed6", "#08306b"], 3: ["#6baed6", "#2171b5", "#08306b"], 4: SEQUENTIAL}
 ATTRIBUTION_URL = "https://www.bkg.bund.de"
-FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif"'
-STYLESHEET_PATH = Path(__file__).resolve().parent.parent / "web" / "static" / "css" / "pictures.css"
-STYLESHEET = STYLESHEET_PATH.read_text(encoding="utf-8") if STYLESHEET_PATH.exists() else ""
 
 
 def _relative_luminance(colour: str) -> float:
@@ -109,121 +107,158 @@ def _shape(projection: Projection, area) -> tuple[str, tuple[float, float]]:
     return shape
 
 
-def render_map(areas: dict, *, kind: str, lang: str, href, title: str, on: dt.date,
-               highlighted: set[str] | None = None, counts: dict[str, int] | None = None,
-               focus: str | None = None, note: str | None = None, id_prefix: str = "map",
-               standalone: bool = False) -> str:
-    highlighted = set(highlighted or ())
-    projection = Projection(THURINGIA_BBOX)
+@dataclass(frozen=True)
+class MapView:
+    """What a map shows."""
+
+    kind: str  # home, project, gebietskoerperschaft
+    title: str
+    on: dt.date  # the day whose territorial status is drawn
+    targets: frozenset[str] = frozenset()  # highlighted: a project's participants, or the one area shown
+    counts: Mapping[str, int] | None = None  # home: projects per area
+    note: str | None = None  # said before the description ("as of …")
+
+
+LegendRow = tuple[str, str, bool, bool]  # fill, words, hatched, dashed
+
+
+@dataclass
+class Plan:
+    """The areas drawn, the legend and the description of one map."""
+
+    items: list[MapItem]
+    legend: list[LegendRow]
+    desc: str
+    land: object = None  # data.Area of the whole Land, if known
+    land_highlighted: bool = False
+
+
+def _choropleth(areas: dict, view: MapView, language: Language) -> Plan:
+    counts = view.counts or {}
+    drawn = base_areas(areas, view.on)
+    classes = choropleth_classes([counts.get(a.iri, 0) for a in drawn])
+
+    def colour(n):
+        return next((c for low, high, c in classes if low <= n <= high), PLAIN_FILL)
+
+    items = []
+    for area in drawn:
+        n = counts.get(area.iri, 0)
+        items.append(MapItem(area, f"{area.label(language.code)}: {plural_projects(n, language)}", colour(n),
+                             label=str(n) if n else None, classes=[f"count-{n}"]))
+    legend = [(PLAIN_FILL, plural_projects(0, language), False, False)]
+    for low, high, fill in classes:
+        words = plural_projects(low, language) if low == high else \
+            language.gettext("%(low)s–%(high)s projects", low=low, high=high)
+        legend.append((fill, words, False, False))
+    desc = language.gettext("Number of projects each area (or a town inside it) takes part in.")
+    return Plan(items, legend, desc)
+
+
+def _highlights(areas: dict, view: MapView, language: Language, land) -> Plan:
+    lang, targets = language.code, set(view.targets)
+    land_highlighted = bool(land and land.iri in targets)
+    project = view.kind == "project"
+    yes = language.gettext("takes part") if project else language.gettext("this Gebietskörperschaft")
+    no = language.gettext("does not take part") if project else None
+    items = []
+    for area in base_areas(areas, view.on, extra=targets):
+        hit = area.iri in targets or land_highlighted
+        state = yes if hit else no
+        name = f"{area.label(lang)}: {state}" if state else area.label(lang)
+        items.append(MapItem(area, name, HIGHLIGHT_FILL if hit else PLAIN_FILL, hatched=hit,
+                             classes=["highlighted"] if area.iri in targets else []))
+    legend = [(HIGHLIGHT_FILL, yes, True, False)] + ([(PLAIN_FILL, no, False, False)] if no else [])
+    shown = [i.area.label(lang) for i in items if "highlighted" in i.classes]
+    if land_highlighted:
+        shown.insert(0, land.label(lang))
+    desc = language.gettext("%(n)s of %(total)s areas highlighted: %(names)s.", n=len(shown), total=len(items),
+                            names=", ".join(shown) or "–")
+    missing = sorted(t for t in targets if t not in areas)
+    if missing:
+        desc += " " + language.gettext("without a boundary in the data: %(names)s", names=", ".join(missing))
+    return Plan(items, legend, desc, land_highlighted=land_highlighted)
+
+
+def plan_map(areas: dict, view: MapView, language: Language) -> Plan:
     land = next((a for a in areas.values() if a.kind == "Land"), None)
-    items: list[MapItem] = []
-    legend: list[tuple[str, str, bool, bool]] = []  # (fill, text, hatched, dashed)
-    desc = ""
-    land_highlighted = False
+    plan = _choropleth(areas, view, language) if view.kind == "home" else _highlights(areas, view, language, land)
+    plan.land = land
+    if any(i.area.kind in TOWN_KINDS for i in plan.items):
+        plan.legend.append((PLAIN_FILL, language.gettext("town inside a district (dashed outline)"), False, True))
+    if view.note:
+        plan.desc = f"{view.note}. {plan.desc}"
+    return plan
 
-    if kind == "home":
-        counts = counts or {}
-        drawn = base_areas(areas, on)
-        classes = choropleth_classes([counts.get(a.iri, 0) for a in drawn])
 
-        def colour(n):
-            return next((c for low, high, c in classes if low <= n <= high), PLAIN_FILL)
+def _area_svg(item: MapItem, projection: Projection, output: Output) -> str:
+    """One area: a link with its accessible name, its shape and (choropleth) its number."""
+    area = item.area
+    fill = f"url(#{output.id_prefix}-hatch)" if item.hatched else item.fill
+    town = area.kind in TOWN_KINDS
+    classes = " ".join(["area", "town" if town else "district", *item.classes])
+    stroke = ("#ffffff" if item.hatched else BORDER) if town else BORDER
+    stroke_extra = ' stroke-dasharray="3 2" stroke-width="1.4"' if town else ' stroke-width="0.8"'
+    path, (x, y) = _shape(projection, area)
+    out = (f'<a href={quoteattr(output.href(area.iri))} class="{classes}" data-iri={quoteattr(area.iri)} '
+           f'aria-label={quoteattr(item.name)}><title>{escape(item.name)}</title>'
+           f'<path class="shape" d="{path}" fill="{fill}" fill-rule="evenodd" '
+           f'stroke="{stroke}"{stroke_extra} stroke-linejoin="round"/>')
+    if item.label:
+        out += (f'<text class="count" x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" {FONT} '
+                f'font-size="12" font-weight="700" pointer-events="none" fill="{text_colour_on(item.fill)}" '
+                f'aria-hidden="true">{escape(item.label)}</text>')
+    return out + "</a>"
 
-        for area in drawn:
-            n = counts.get(area.iri, 0)
-            items.append(MapItem(area, f"{area.label(lang)}: {plural_projects(n, lang)}", colour(n),
-                                 label=str(n) if n else None, classes=[f"count-{n}"]))
-        legend.append((PLAIN_FILL, plural_projects(0, lang), False, False))
-        for low, high, fill in classes:
-            words = plural_projects(low, lang) if low == high else f"{low}–{high} " + text("projects_n", lang, n="").strip()
-            legend.append((fill, words, False, False))
-        desc = text("choropleth_desc", lang)
-    else:
-        targets = set(highlighted) if kind == "project" else {focus} if focus else set()
-        land_highlighted = bool(land and land.iri in targets)
-        drawn = base_areas(areas, on, extra=targets)
-        yes = text("takes_part", lang) if kind == "project" else text("this_area", lang)
-        no = text("not_taking_part", lang) if kind == "project" else None
-        for area in drawn:
-            hit = area.iri in targets or land_highlighted
-            state = yes if hit else no
-            name = f"{area.label(lang)}: {state}" if state else area.label(lang)
-            items.append(MapItem(area, name, HIGHLIGHT_FILL if hit else PLAIN_FILL, hatched=hit,
-                                 classes=["highlighted"] if area.iri in targets else []))
-        legend.append((HIGHLIGHT_FILL, yes, True, False))
-        if no:
-            legend.append((PLAIN_FILL, no, False, False))
-        shown = [i.area.label(lang) for i in items if "highlighted" in i.classes]
-        if land_highlighted:
-            shown.insert(0, land.label(lang))
-        desc = text("highlighted_desc", lang, n=len(shown), total=len(items), names=", ".join(shown) or "–")
-        missing = sorted(t for t in targets if t not in areas)
-        if missing:
-            desc += " " + text("without_boundary", lang, names=", ".join(missing))
-    if any(i.area.kind in TOWN_KINDS for i in items):
-        legend.append((PLAIN_FILL, text("legend_town", lang), False, True))
-    if note:
-        desc = f"{note}. {desc}"
 
-    width = projection.width
-    map_height = projection.height
-    legend_top = map_height + 8
-    height = legend_top + 22 * len(legend) + 34
-    p = id_prefix
+def _areas_svg(plan: Plan, projection: Projection, output: Output) -> list[str]:
+    """The Land (hatched when it is highlighted), the areas, and the Land's outline on top."""
     out = []
-    if standalone:
-        out.append('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.append(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-               f'width="{width:.0f}" height="{height:.0f}" class="ikpe-picture ikpe-map ikpe-map-{kind}" '
-               f'role="group" aria-labelledby="{p}-title" aria-describedby="{p}-desc" lang="{lang}" '
-               f'data-kind="{kind}" data-date="{on.isoformat()}">')
-    out.append(f'<title id="{p}-title">{escape(title)}</title>')
-    out.append(f'<desc id="{p}-desc">{escape(desc)}</desc>')
-    if standalone:
-        out.append(f"<style>{STYLESHEET}</style>")
+    if plan.land is not None:
+        land_fill = f"url(#{output.id_prefix}-hatch)" if plan.land_highlighted else "none"
+        out.append(f'<path class="land" d="{_shape(projection, plan.land)[0]}" fill="{land_fill}" '
+                   f'fill-rule="evenodd" stroke="none" aria-hidden="true"/>')
+    out.append('<g class="areas">')
+    out.extend(_area_svg(item, projection, output) for item in plan.items)
+    out.append("</g>")
+    if plan.land is not None:
+        out.append(f'<path class="outline" d="{_shape(projection, plan.land)[0]}" fill="none" stroke="{OUTLINE}" '
+                   f'stroke-width="1.6" pointer-events="none" aria-hidden="true"/>')
+    return out
+
+
+def _legend_svg(legend: list[LegendRow], top: float, output: Output) -> list[str]:
+    """The legend (in words as well as colours) and the attribution below it."""
+    out = [f'<g class="legend" transform="translate(12,{top:.0f})">']
+    for row, (fill, words, hatched, dashed) in enumerate(legend):
+        y = row * 22
+        swatch_fill = f"url(#{output.id_prefix}-hatch)" if hatched else fill
+        dash = ' stroke-dasharray="3 2"' if dashed else ""
+        out.append(f'<rect x="0" y="{y}" width="26" height="16" fill="{swatch_fill}" stroke="{BORDER}"{dash}/>'
+                   f'<text x="34" y="{y + 13}" {FONT} font-size="13" fill="{TEXT}">{escape(words)}</text>')
+    out.append("</g>")
+    attribution_y = top + 22 * len(legend) + 16
+    out.append(f'<a href="{ATTRIBUTION_URL}" class="attribution-link">'
+               f'<text class="attribution" x="12" y="{attribution_y:.0f}" {FONT} font-size="11" fill="{TEXT}">'
+               f'{escape(attribution(output.language))}</text></a>')
+    return out
+
+
+def render_map(areas: dict, view: MapView, output: Output) -> str:
+    plan = plan_map(areas, view, output.language)
+    projection = Projection(THURINGIA_BBOX)
+    width, legend_top = projection.width, projection.height + 8
+    height = legend_top + 22 * len(plan.legend) + 34
+    p = output.id_prefix
+    out = svg_start(output, f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
+                            f'class="ikpe-picture ikpe-map ikpe-map-{view.kind}"', view.title, plan.desc,
+                    f' data-kind="{view.kind}" data-date="{view.on.isoformat()}"')
     out.append(f'<defs><pattern id="{p}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
                f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{HIGHLIGHT_FILL}"/>'
                f'<line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" stroke-width="1.6"/></pattern></defs>')
     out.append(f'<g id="{p}">')
     out.append(f'<rect width="{width:.0f}" height="{height:.0f}" fill="{BACKGROUND}"/>')
-    if land is not None:
-        land_fill = f"url(#{p}-hatch)" if land_highlighted else "none"
-        out.append(f'<path class="land" d="{_shape(projection, land)[0]}" fill="{land_fill}" '
-                   f'fill-rule="evenodd" stroke="none" aria-hidden="true"/>')
-    out.append('<g class="areas">')
-    for item in items:
-        area = item.area
-        fill = f"url(#{p}-hatch)" if item.hatched else item.fill
-        town = area.kind in TOWN_KINDS
-        classes = " ".join(["area", "town" if town else "district", *item.classes])
-        stroke = ("#ffffff" if item.hatched else BORDER) if town else BORDER
-        stroke_extra = ' stroke-dasharray="3 2" stroke-width="1.4"' if town else ' stroke-width="0.8"'
-
-        out.append(f'<a href={quoteattr(href(area.iri))} class="{classes}" data-iri={quoteattr(area.iri)} '
-                   f'aria-label={quoteattr(item.name)}><title>{escape(item.name)}</title>'
-                   f'<path class="shape" d="{_shape(projection, area)[0]}" fill="{fill}" fill-rule="evenodd" '
-                   f'stroke="{stroke}"{stroke_extra} stroke-linejoin="round"/>')
-        if item.label:
-            x, y = _shape(projection, area)[1]
-            out.append(f'<text class="count" x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" {FONT} '
-                       f'font-size="12" font-weight="700" pointer-events="none" fill="{text_colour_on(item.fill)}" '
-                       f'aria-hidden="true">{escape(item.label)}</text>')
-        out.append("</a>")
-    out.append("</g>")
-    if land is not None:
-        out.append(f'<path class="outline" d="{_shape(projection, land)[0]}" fill="none" stroke="{OUTLINE}" '
-                   f'stroke-width="1.6" pointer-events="none" aria-hidden="true"/>')
-    # legend (in words as well as colours) and attribution
-    out.append(f'<g class="legend" transform="translate(12,{legend_top:.0f})">')
-    for row, (fill, words, hatched, dashed) in enumerate(legend):
-        y = row * 22
-        swatch_fill = f"url(#{p}-hatch)" if hatched else fill
-        dash = ' stroke-dasharray="3 2"' if dashed else ""
-        out.append(f'<rect x="0" y="{y}" width="26" height="16" fill="{swatch_fill}" stroke="{BORDER}"{dash}/>'
-                   f'<text x="34" y="{y + 13}" {FONT} font-size="13" fill="{TEXT}">{escape(words)}</text>')
-    out.append("</g>")
-    attribution_y = legend_top + 22 * len(legend) + 16
-    out.append(f'<a href="{ATTRIBUTION_URL}" class="attribution-link">'
-               f'<text class="attribution" x="12" y="{attribution_y:.0f}" {FONT} font-size="11" fill="{TEXT}">{escape(text("attribution", lang))}</text></a>')
+    out.extend(_areas_svg(plan, projection, output))
+    out.extend(_legend_svg(plan.legend, legend_top, output))
     out.append("</g></svg>")
     return "".join(out)

@@ -13,8 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from .map import FONT, STYLESHEET
-from .texts import text
+from .svg import FONT, Output, svg_start
+from .texts import Language, role_name
 
 COLOURS = {
     "project": "#0b5394",        # dark blue
@@ -26,6 +26,7 @@ COLOURS = {
 }
 TEXT = "#1a1a1a"
 GRID = "#8c8c8c"
+WIDTH, LEFT, RIGHT_PAD, ROW_HEIGHT, TOP = 800, 310, 14, 40, 34  # the label column is LEFT wide
 
 
 @dataclass
@@ -64,95 +65,107 @@ def format_partial(literal, precision: str | None, lang: str) -> str:
     return value
 
 
-def render_timeline(rows: list[Row], *, lang: str, title: str, href, id_prefix: str = "timeline",
-                    standalone: bool = False) -> str:
-    p = id_prefix
-    left, width, right_pad, row_height, top = 310, 800, 14, 40, 34
-    chart = width - left - right_pad
-    if rows:
-        first_year = min(r.first for r in rows).year
-        last_year = max(r.last for r in rows).year
-    else:
-        first_year = last_year = dt.date.today().year
-    origin = dt.date(first_year, 1, 1)
-    total = (dt.date(last_year + 1, 1, 1) - origin).days
+@dataclass(frozen=True)
+class Scale:
+    """Days → x: whole years side by side, from ``first_year`` to ``last_year``."""
 
-    def x(day: dt.date, end: bool = False) -> float:
+    first_year: int
+    last_year: int
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> Scale:
+        if not rows:
+            return cls(dt.date.today().year, dt.date.today().year)
+        return cls(min(r.first for r in rows).year, max(r.last for r in rows).year)
+
+    def x(self, day: dt.date, end: bool = False) -> float:
+        origin = dt.date(self.first_year, 1, 1)
+        total = (dt.date(self.last_year + 1, 1, 1) - origin).days
         days = (day - origin).days + (1 if end else 0)  # an end day is drawn to its end
-        return left + chart * days / total
+        return LEFT + (WIDTH - LEFT - RIGHT_PAD) * days / total
 
-    kinds = []
-    for row in rows:
-        if row.kind not in kinds:
-            kinds.append(row.kind)
-    legend_rows = len(kinds) + 1
-    chart_bottom = top + row_height * max(len(rows), 1)
-    height = chart_bottom + 16 + 22 * legend_rows + 10
-    out = []
-    if standalone:
-        out.append('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.append(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
-               f'height="{height}" class="ikpe-picture ikpe-timeline" role="group" aria-labelledby="{p}-title" '
-               f'aria-describedby="{p}-desc" lang="{lang}">')
-    out.append(f'<title id="{p}-title">{escape(title)}</title>')
-    out.append(f'<desc id="{p}-desc">{escape(text("timeline_desc", lang))}</desc>')
-    if standalone:
-        out.append(f"<style>{STYLESHEET}</style>")
+
+def _axis_svg(scale: Scale, chart_bottom: int) -> list[str]:
+    """The year grid with the years written between the lines."""
+    out = ['<g class="axis" aria-hidden="true">']
+    for year in range(scale.first_year, scale.last_year + 2):
+        gx = scale.x(dt.date(year, 1, 1))
+        out.append(f'<line x1="{gx:.1f}" y1="{TOP - 6}" x2="{gx:.1f}" y2="{chart_bottom}" stroke="{GRID}" '
+                   f'stroke-width="0.6"/>')
+        if year <= scale.last_year:
+            mid = (gx + scale.x(dt.date(year + 1, 1, 1))) / 2
+            out.append(f'<text class="year" x="{mid:.1f}" y="{TOP - 12}" text-anchor="middle" {FONT} font-size="12" '
+                       f'fill="{TEXT}">{year}</text>')
+    out.append("</g>")
+    return out
+
+
+def _row_svg(row: Row, index: int, scale: Scale, output: Output) -> str:
+    """One row: its visible label and dates, and the bar (a link) with hatched imprecise ends."""
+    y = TOP + index * ROW_HEIGHT
+    colour = COLOURS.get(row.kind, COLOURS["project"])
+    bar_y, bar_h = (y + 8, 14) if row.indent else (y + 5, 20)
+    x1, x2 = scale.x(row.first), scale.x(row.last, end=True)
+    indent = 14 if row.indent else 0
+    weight = "400" if row.indent else "600"
+    # the visible label sits beside the link (hidden from screen readers, which hear the link's name)
+    out = (f'<g class="row-label" aria-hidden="true">'
+           f'<text x="{8 + indent}" y="{y + 15}" font-weight="{weight}" {FONT} font-size="13" '
+           f'fill="{TEXT}">{escape(_clip(row.label, 44))}</text>'
+           f'<text class="dates" x="{8 + indent}" y="{y + 31}" {FONT} font-size="11.5" '
+           f'fill="{TEXT}">{escape(_clip(row.dates(), 50))}</text></g>')
+    out += (f'<a href={quoteattr(output.href(row.iri))} class="bar bar-{row.kind}" data-iri={quoteattr(row.iri)} '
+            f'aria-label={quoteattr(row.name())}><title>{escape(row.name())}</title>')
+    out += (f'<rect class="body" x="{x1:.1f}" y="{bar_y}" width="{max(x2 - x1, 2):.1f}" height="{bar_h}" '
+            f'rx="2" fill="{colour}"/>')
+    for cover in (row.start_cover, row.end_cover):
+        if cover:
+            c1, c2 = scale.x(cover[0]), scale.x(cover[1], end=True)
+            out += (f'<rect class="imprecise" x="{c1:.1f}" y="{bar_y}" width="{max(c2 - c1, 1):.1f}" '
+                    f'height="{bar_h}" fill="url(#{output.id_prefix}-hatch)" pointer-events="none"/>')
+    return out + "</a>"
+
+
+def _legend_svg(kinds: list[str], top: int, output: Output) -> str:
+    """A swatch per kind of bar, and one for the hatched (imprecise) ends."""
+    language, p = output.language, output.id_prefix
+    out = f'<g class="legend" transform="translate(8,{top})">'
+    for i, kind in enumerate(kinds):
+        words = language.gettext("project runtime") if kind == "project" else role_name(kind, language)
+        out += (f'<rect x="0" y="{i * 22}" width="26" height="14" fill="{COLOURS.get(kind, COLOURS["project"])}"/>'
+                f'<text x="34" y="{i * 22 + 12}" {FONT} font-size="13" fill="{TEXT}">{escape(words)}</text>')
+    i = len(kinds)
+    year, month = language.gettext("precise to the year only"), language.gettext("precise to the month only")
+    imprecise = f"{escape(year)} / {escape(month)}"
+    out += (f'<rect x="0" y="{i * 22}" width="26" height="14" fill="{COLOURS["project"]}"/>'
+            f'<rect x="0" y="{i * 22}" width="26" height="14" fill="url(#{p}-hatch)"/>'
+            f'<text x="34" y="{i * 22 + 12}" {FONT} font-size="13" fill="{TEXT}">{imprecise}</text>')
+    return out + "</g>"
+
+
+def render_timeline(rows: list[Row], title: str, output: Output) -> str:
+    language, p = output.language, output.id_prefix
+    scale = Scale.of(rows)
+    kinds = list(dict.fromkeys(row.kind for row in rows))
+    chart_bottom = TOP + ROW_HEIGHT * max(len(rows), 1)
+    height = chart_bottom + 16 + 22 * (len(kinds) + 1) + 10
+    desc = language.gettext("Bars show runtimes; hatched ends are given only as a year (or month) and are drawn "
+                            "to its end.")
+    out = svg_start(output, f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+                            f'class="ikpe-picture ikpe-timeline"', title, desc)
     out.append(f'<defs><pattern id="{p}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
                f'patternTransform="rotate(45)"><rect width="5" height="5" fill="#ffffff" fill-opacity="0"/>'
                f'<line x1="0" y1="0" x2="0" y2="5" stroke="#ffffff" stroke-width="2"/></pattern></defs>')
-    out.append(f'<g id="{p}"><rect width="{width}" height="{height}" fill="#ffffff"/>')
-    # year grid
-    out.append('<g class="axis" aria-hidden="true">')
-    for year in range(first_year, last_year + 2):
-        gx = x(dt.date(year, 1, 1))
-        out.append(f'<line x1="{gx:.1f}" y1="{top - 6}" x2="{gx:.1f}" y2="{chart_bottom}" stroke="{GRID}" '
-                   f'stroke-width="0.6"/>')
-        if year <= last_year:
-            mid = (gx + x(dt.date(year + 1, 1, 1))) / 2
-            out.append(f'<text class="year" x="{mid:.1f}" y="{top - 12}" text-anchor="middle" {FONT} font-size="12" '
-                       f'fill="{TEXT}">{year}</text>')
-    out.append("</g>")
+    out.append(f'<g id="{p}"><rect width="{WIDTH}" height="{height}" fill="#ffffff"/>')
+    out.extend(_axis_svg(scale, chart_bottom))
     if not rows:
-        out.append(f'<text x="{left}" y="{top + 20}" {FONT} font-size="13" fill="{TEXT}">{escape(text("no_entries", lang))}</text>')
+        nothing = language.gettext("No entries.")
+        out.append(f'<text x="{LEFT}" y="{TOP + 20}" {FONT} font-size="13" fill="{TEXT}">{escape(nothing)}</text>')
     out.append('<g class="bars">')
-    for index, row in enumerate(rows):
-        y = top + index * row_height
-        colour = COLOURS.get(row.kind, COLOURS["project"])
-        bar_y, bar_h = (y + 8, 14) if row.indent else (y + 5, 20)
-        x1, x2 = x(row.first), x(row.last, end=True)
-        indent = 14 if row.indent else 0
-        weight = "400" if row.indent else "600"
-        # the visible label sits beside the link (hidden from screen readers, which hear the link's name)
-        out.append(f'<g class="row-label" aria-hidden="true">'
-                   f'<text x="{8 + indent}" y="{y + 15}" font-weight="{weight}" {FONT} font-size="13" '
-                   f'fill="{TEXT}">{escape(_clip(row.label, 44))}</text>'
-                   f'<text class="dates" x="{8 + indent}" y="{y + 31}" {FONT} font-size="11.5" '
-                   f'fill="{TEXT}">{escape(_clip(row.dates(), 50))}</text></g>')
-        out.append(f'<a href={quoteattr(href(row.iri))} class="bar bar-{row.kind}" data-iri={quoteattr(row.iri)} '
-                   f'aria-label={quoteattr(row.name())}><title>{escape(row.name())}</title>')
-        out.append(f'<rect class="body" x="{x1:.1f}" y="{bar_y}" width="{max(x2 - x1, 2):.1f}" height="{bar_h}" '
-                   f'rx="2" fill="{colour}"/>')
-        for cover in (row.start_cover, row.end_cover):
-            if cover:
-                c1, c2 = x(cover[0]), x(cover[1], end=True)
-                out.append(f'<rect class="imprecise" x="{c1:.1f}" y="{bar_y}" width="{max(c2 - c1, 1):.1f}" '
-                           f'height="{bar_h}" fill="url(#{p}-hatch)" pointer-events="none"/>')
-        out.append("</a>")
+    out.extend(_row_svg(row, index, scale, output) for index, row in enumerate(rows))
     out.append("</g>")
-    # legend
-    ly = chart_bottom + 16
-    out.append(f'<g class="legend" transform="translate(8,{ly})">')
-    for i, kind in enumerate(kinds):
-        words = text("legend_project", lang) if kind == "project" else text(kind, lang)
-        out.append(f'<rect x="0" y="{i * 22}" width="26" height="14" fill="{COLOURS.get(kind, COLOURS["project"])}"/>'
-                   f'<text x="34" y="{i * 22 + 12}" {FONT} font-size="13" fill="{TEXT}">{escape(words)}</text>')
-    i = len(kinds)
-    out.append(f'<rect x="0" y="{i * 22}" width="26" height="14" fill="{COLOURS["project"]}"/>'
-               f'<rect x="0" y="{i * 22}" width="26" height="14" fill="url(#{p}-hatch)"/>'
-               f'<text x="34" y="{i * 22 + 12}" {FONT} font-size="13" fill="{TEXT}">{escape(text("legend_year", lang))} / '
-               f'{escape(text("legend_month", lang))}</text>')
-    out.append("</g></g></svg>")
+    out.append(_legend_svg(kinds, chart_bottom + 16, output))
+    out.append("</g></svg>")
     return "".join(out)
 
 

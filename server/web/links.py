@@ -8,11 +8,14 @@ shown as text and never become links.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import current_app
 
 SAFE_SCHEMES = ("http", "https")
+# What a local name of one of our IRIs (the path after /id/, /doc/ …) may look like.
+LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]*(?:[./][A-Za-z0-9][A-Za-z0-9_~-]*)*$")
 
 
 def local_path(iri: str, public_base: str | None = None) -> str | None:

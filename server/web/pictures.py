@@ -16,50 +16,24 @@ nothing to draw. Pictures and the overview are computed once per release and lan
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 
+from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_translations, gettext
 from markupsafe import Markup
 
 from .. import pictures
 from ..pictures import data
-from ..pictures.texts import text
 from ..store import StoreUnavailable
+from .i18n import current_language
+from .links import LOCAL_NAME
 from .page_cache import mark_uncacheable
-from .resources import LOCAL_NAME
 
 blueprint = Blueprint("pictures", __name__)
 
+CACHE = "ikpe_pictures_cache"
 CACHE_SIZE = 512
-_lock = threading.Lock()
-
-OVERVIEW_TEXT = {
-    "title": {"de": "Überblick über den Datenbestand", "en": "Overview of the dataset"},
-    "intro": {"de": "Alle Zahlen und Tabellen dieser Seite kommen aus SPARQL-Abfragen; die Abfragen stehen als "
-                    "Beispiele in der Abfrage-Oberfläche.",
-              "en": "Every number and table on this page comes from a SPARQL query; the queries are examples "
-                    "in the query interface."},
-    "counts": {"de": "Anzahl je Typ", "en": "Number per type"},
-    "type": {"de": "Typ", "en": "Type"},
-    "number": {"de": "Anzahl", "en": "Number"},
-    "participants": {"de": "Beteiligte je Projekt", "en": "Participants per project"},
-    "project": {"de": "Projekt", "en": "Project"},
-    "gk": {"de": "Gebietskörperschaften", "en": "Gebietskörperschaften"},
-    "partners": {"de": "Projektpartner", "en": "Project partners"},
-    "people": {"de": "Personen", "en": "People"},
-    "funding": {"de": "Förderer und Programme", "en": "Funders and programmes"},
-    "funder": {"de": "Förderer", "en": "Funder"},
-    "funded": {"de": "gefördert", "en": "Funded"},
-    "programme": {"de": "Programm", "en": "Programme"},
-    "programmes": {"de": "Förderprogramme", "en": "Funding programmes"},
-    "blocks": {"de": "Projektbausteine", "en": "Building-block projects"},
-    "pictures": {"de": "Bilder", "en": "Pictures"},
-    "map": {"de": "Karte", "en": "Map"},
-    "timeline": {"de": "Zeitleiste", "en": "Timeline"},
-    "svg_files": {"de": "Als SVG-Datei (für Berichte):", "en": "As SVG file (for reports):"},
-    "queries": {"de": "Die Abfragen dazu", "en": "The queries behind it"},
-    "none": {"de": "–", "en": "–"},
-}
+_MISSING = object()
 
 
 def _settings():
@@ -70,18 +44,9 @@ def _store():
     return current_app.extensions["ikpe_store"]
 
 
-def _language() -> str:
-    try:
-        from .i18n import current_language
-
-        lang = current_language()
-    except Exception:  # Flask-Babel not set up (tests of this area alone)
-        lang = request.args.get("lang") or _settings().default_language
-    return lang if lang in ("de", "en") else "de"
-
-
-def _cache() -> OrderedDict:
-    return current_app.extensions.setdefault("ikpe_pictures_cache", OrderedDict())
+def _language() -> pictures.Language:
+    """The interface language of the request with its gettext catalogue (Flask-Babel's)."""
+    return pictures.Language(current_language(), get_translations())
 
 
 def _release_id() -> str:
@@ -89,18 +54,17 @@ def _release_id() -> str:
 
 
 def cached(key: tuple, make):
-    """``make()`` once per release and key (the release id is part of the key)."""
+    """``make()`` once per release and key (the release id is part of the key); least recently used out."""
+    if CACHE not in current_app.extensions:
+        current_app.extensions.setdefault(CACHE, (LRUCache(CACHE_SIZE), threading.Lock()))
+    cache, lock = current_app.extensions[CACHE]
     full = (_release_id(),) + key
-    cache = _cache()
-    with _lock:
-        if full in cache:
-            cache.move_to_end(full)
-            return cache[full]
-    value = make()
-    with _lock:
-        cache[full] = value
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
+    with lock:
+        value = cache.get(full, _MISSING)
+    if value is _MISSING:
+        value = make()
+        with lock:
+            cache[full] = value
     return value
 
 
@@ -116,20 +80,23 @@ def _href(standalone: bool):
     return link
 
 
-def _map(kind: str, iri: str | None, lang: str, standalone: bool) -> str:
+def _output(kind: str, what: str, standalone: bool) -> pictures.Output:
+    return pictures.Output(_language(), _href(standalone), f"{what}-{kind}", standalone)
+
+
+def _map(kind: str, iri: str | None, standalone: bool) -> str:
     if kind not in pictures.MAP_KINDS:
         return ""
-    return cached(("map", kind, iri, lang, standalone, request.host_url if standalone else ""),
-                  lambda: pictures.map_picture(_store(), _settings(), kind, iri, lang, _href(standalone),
-                                               id_prefix=f"map-{kind}", standalone=standalone))
+    return cached(("map", kind, iri, current_language(), standalone, request.host_url if standalone else ""),
+                  lambda: pictures.map_picture(_store(), _settings(), kind, iri, _output(kind, "map", standalone)))
 
 
-def _timeline(kind: str, iri: str | None, lang: str, standalone: bool) -> str:
+def _timeline(kind: str, iri: str | None, standalone: bool) -> str:
     if kind not in pictures.TIMELINE_KINDS:
         return ""
-    return cached(("timeline", kind, iri, lang, standalone, request.host_url if standalone else ""),
-                  lambda: pictures.timeline_picture(_store(), _settings(), kind, iri, lang, _href(standalone),
-                                                    id_prefix=f"timeline-{kind}", standalone=standalone))
+    return cached(("timeline", kind, iri, current_language(), standalone, request.host_url if standalone else ""),
+                  lambda: pictures.timeline_picture(_store(), _settings(), kind, iri,
+                                                    _output(kind, "timeline", standalone)))
 
 
 def _embed(svg: str, kind: str) -> Markup:
@@ -146,7 +113,7 @@ def _embed(svg: str, kind: str) -> Markup:
 @blueprint.app_template_global("map_svg")
 def map_svg(kind: str, iri=None) -> Markup:
     try:
-        return _embed(_map(kind, str(iri) if iri else None, _language(), False), "map")
+        return _embed(_map(kind, str(iri) if iri else None, False), "map")
     except StoreUnavailable:
         mark_uncacheable()  # the page without its picture must not be kept
         return Markup("")
@@ -155,7 +122,7 @@ def map_svg(kind: str, iri=None) -> Markup:
 @blueprint.app_template_global("timeline_svg")
 def timeline_svg(kind: str, iri=None) -> Markup:
     try:
-        return _embed(_timeline(kind, str(iri) if iri else None, _language(), False), "timeline")
+        return _embed(_timeline(kind, str(iri) if iri else None, False), "timeline")
     except StoreUnavailable:
         mark_uncacheable()  # the page without its picture must not be kept
         return Markup("")
@@ -166,11 +133,11 @@ def _svg_response(svg: str) -> Response:
         abort(404)
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
-    response.headers["Content-Language"] = _language()
+    response.headers["Content-Language"] = current_language()
     response.vary.add("Accept-Language")
     response.cache_control.public = True
     response.cache_control.max_age = _settings().cache_max_age
-    response.set_etag(f"{_release_id()}-{_language()}")
+    response.set_etag(f"{_release_id()}-{current_language()}")
     return response.make_conditional(request)
 
 
@@ -189,29 +156,29 @@ def _thing(kind: str, slug: str) -> str:
 
 @blueprint.route("/pictures/map.svg")
 def map_home():
-    return _svg_response(_map("home", None, _language(), True))
+    return _svg_response(_map("home", None, True))
 
 
 @blueprint.route("/pictures/map/<slug>.svg")
 def map_project(slug: str):
-    return _svg_response(_map("project", _thing("project", slug), _language(), True))
+    return _svg_response(_map("project", _thing("project", slug), True))
 
 
 @blueprint.route("/pictures/map/gebietskoerperschaft/<key>.svg")
 def map_area(key: str):
-    return _svg_response(_map("gebietskoerperschaft", _thing("gebietskoerperschaft", key), _language(), True))
+    return _svg_response(_map("gebietskoerperschaft", _thing("gebietskoerperschaft", key), True))
 
 
 @blueprint.route("/pictures/timeline.svg")
 def timeline_home():
-    return _svg_response(_timeline("home", None, _language(), True))
+    return _svg_response(_timeline("home", None, True))
 
 
 @blueprint.route("/pictures/timeline/<kind>/<slug>.svg")
 def timeline_thing(kind: str, slug: str):
     if kind not in pictures.TIMELINE_KINDS or kind == "home":
         abort(404)
-    return _svg_response(_timeline(kind, _thing(kind, slug), _language(), True))
+    return _svg_response(_timeline(kind, _thing(kind, slug), True))
 
 
 # -- overview -------------------------------------------------------------------------------------
@@ -237,17 +204,12 @@ def overview_view(lang: str) -> dict:
 
 @blueprint.route("/overview")
 def overview():
-    lang = _language()
+    lang = current_language()
     view = cached(("overview", lang), lambda: overview_view(lang))
-
-    def t(key):
-        entry = OVERVIEW_TEXT[key]
-        return entry.get(lang) or entry["de"]
-
-    html = render_template("overview.html", overview=view, t=t, lang=lang,
-                           breadcrumbs=[(t("title"), None)],
+    html = render_template("overview.html", overview=view, lang=lang,
+                           breadcrumbs=[(gettext("Overview of the dataset"), None)],
                            map_picture=map_svg("home"), timeline_picture=timeline_svg("home"),
-                           attribution=text("attribution", lang))
+                           attribution=pictures.attribution(_language()))
     response = Response(html, mimetype="text/html")
     response.vary.add("Accept-Language")
     response.cache_control.public = True

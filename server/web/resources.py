@@ -26,6 +26,7 @@ from . import page_cache
 from .http_caching import cacheable
 from .i18n import current_language
 from .labels import pick_literal
+from .links import LOCAL_NAME
 from .lifecycle import tombstone
 from .presentation import View
 from .schema_org import main_entity, script_json
@@ -34,7 +35,6 @@ from .vocabulary import VocabularyView, document_graph, subproperties
 blueprint = Blueprint("resources", __name__)
 
 MAX_PATH = 512
-LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_~-]*(?:[./][A-Za-z0-9][A-Za-z0-9_~-]*)*$")
 SUFFIX = re.compile(r"^(?P<local>.+?)\.(?P<suffix>[A-Za-z0-9-]{1,10})$")
 
 # Index pages: URL slug → class, in the order of the home page.
