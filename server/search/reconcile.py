@@ -8,10 +8,13 @@ query's, and the top one is a match when it leads clearly or every given key agr
 
 Everything here works on a :class:`Scope` (index, service, id base, language) and returns the JSON
 shapes of the Reconciliation Service API 0.2; the web layer only parses requests and answers them.
+Names of services and properties are English message ids (marked ``N_``, translated through the web
+app's gettext catalogues: the scope carries a ``gettext`` per interface language).
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -33,6 +36,11 @@ SKOS_CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept"
 CHANGE_EVENT = "http://www.w3.org/ns/org#ChangeEvent"
 
 
+def N_(message: str) -> str:
+    """Marks an English message id for ``pybabel extract``; it is translated where it is shown."""
+    return message
+
+
 class InvalidQuery(ValueError):
     """A reconciliation or extension query that does not have the shape the API asks for."""
 
@@ -41,7 +49,7 @@ class InvalidQuery(ValueError):
 @dataclass(frozen=True)
 class Service:
     slug: str  # "" for the main service
-    name: dict
+    name: str  # message id
     types: tuple = ()  # type IRIs every entity must have (empty: any)
 
     @property
@@ -66,29 +74,34 @@ class Service:
 
 
 SERVICES = {
-    "": Service("", {"de": "IKPE Linked Open Data", "en": "IKPE Linked Open Data"}),
-    "gebietskoerperschaft": Service("gebietskoerperschaft", {
-        "de": "IKPE Linked Open Data: Gebietskörperschaften (Schlüssel als Kennung)",
-        "en": "IKPE Linked Open Data: Gebietskörperschaften (keys as identifiers)"}, (GK,)),
+    "": Service("", N_("IKPE Linked Open Data")),
+    "gebietskoerperschaft": Service(
+        "gebietskoerperschaft", N_("IKPE Linked Open Data: Gebietskörperschaften (keys as identifiers)"), (GK,)),
 }
 DEFAULT_TYPES = ("Gebietskoerperschaft", "Landkreis", "KreisfreieStadt", "GrosseKreisstadt", "Land",
                  "Project", "Organisation", "Person", "FundingProgramme")
 AREA_TYPES = DEFAULT_TYPES[:5]
 
 
-def text_in(names: dict, lang: str) -> str:
-    """The name in ``lang`` (German when there is none)."""
-    return names.get(lang) or names.get("de") or ""
+Translate = Callable[[str], str]  # gettext of one language: message id → text
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What every answer depends on: the index of the release, the service, the id base, the language."""
+    """What every answer depends on: the index of the release, the service, the id base, the language
+    (with the interface text of every language: names are matched in all of them)."""
 
     index: SearchIndex
     service: Service
     id_base: str
     lang: str
+    translations: Mapping[str, Translate]  # language code → gettext
+
+    def gettext(self, message: str) -> str:
+        return self.translations[self.lang](message) if message else ""
+
+    def in_every_language(self, message: str) -> list[str]:
+        return [translate(message) for translate in self.translations.values()]
 
     def id_of(self, iri: str) -> str | None:
         return self.service.id_of(iri, self.id_base)
@@ -123,30 +136,24 @@ def expand_id(value) -> str | None:
 class Prop:
     id: str
     iri: str
-    name: dict
-    description: dict
+    name: str  # message id
+    description: str  # message id ("" for none)
     kind: str  # key, text, entity, wikidata, type
     keyed: bool = False  # only Gebietskörperschaften have it
 
 
 PROPERTIES = (
-    Prop("ags", str(IKPE.ags), {"de": "Amtlicher Gemeindeschlüssel (AGS)", "en": "Official municipality key (AGS)"},
-         {"de": "2, 5 oder 8 Stellen", "en": "2, 5 or 8 digits"}, "key", True),
-    Prop("kreisschluessel", str(IKPE.kreisschluessel), {"de": "Kreisschlüssel", "en": "District key"},
-         {"de": "5 Stellen, Landkreise und kreisfreie Städte", "en": "5 digits, districts"}, "key", True),
-    Prop("ars", str(IKPE.ars), {"de": "Amtlicher Regionalschlüssel (ARS)", "en": "Official regional key (ARS)"},
-         {"de": "12 Stellen", "en": "12 digits"}, "key", True),
-    Prop("nuts", str(IKPE.nuts), {"de": "NUTS-Code", "en": "NUTS code"}, {"de": "", "en": ""}, "key", True),
-    Prop("destatisName", str(IKPE.destatisName), {"de": "Name laut Destatis", "en": "Destatis name"},
-         {"de": "", "en": ""}, "text", True),
-    Prop("schema:sameAs", str(SCHEMA.sameAs), {"de": "Wikidata", "en": "Wikidata"},
-         {"de": "Wikidata-Objekt (Q-Nummer)", "en": "Wikidata item (Q number)"}, "wikidata", True),
-    Prop("schema:containedInPlace", str(SCHEMA.containedInPlace), {"de": "liegt in", "en": "contained in"},
-         {"de": "die nächstgrößere Gebietskörperschaft", "en": "the next larger Gebietskörperschaft"}, "entity", True),
-    Prop("rdf:type", str(RDF.type), {"de": "Typ", "en": "Type"}, {"de": "", "en": ""}, "type"),
-    Prop("rdfs:label", str(RDFS.label), {"de": "Bezeichnung", "en": "Label"}, {"de": "", "en": ""}, "text"),
-    Prop("schema:alternateName", str(SCHEMA.alternateName), {"de": "Kurzname", "en": "Short name"},
-         {"de": "", "en": ""}, "text"),
+    Prop("ags", str(IKPE.ags), N_("Official municipality key (AGS)"), N_("2, 5 or 8 digits"), "key", True),
+    Prop("kreisschluessel", str(IKPE.kreisschluessel), N_("District key"), N_("5 digits, districts"), "key", True),
+    Prop("ars", str(IKPE.ars), N_("Official regional key (ARS)"), N_("12 digits"), "key", True),
+    Prop("nuts", str(IKPE.nuts), N_("NUTS code"), "", "key", True),
+    Prop("destatisName", str(IKPE.destatisName), N_("Destatis name"), "", "text", True),
+    Prop("schema:sameAs", str(SCHEMA.sameAs), N_("Wikidata"), N_("Wikidata item (Q number)"), "wikidata", True),
+    Prop("schema:containedInPlace", str(SCHEMA.containedInPlace), N_("contained in"),
+         N_("the next larger Gebietskörperschaft"), "entity", True),
+    Prop("rdf:type", str(RDF.type), N_("Type"), "", "type"),
+    Prop("rdfs:label", str(RDFS.label), N_("Label"), "", "text"),
+    Prop("schema:alternateName", str(SCHEMA.alternateName), N_("Short name"), "", "text"),
 )
 PROP_ALIASES = {"wikidata": "schema:sameAs", "type": "rdf:type", "label": "rdfs:label",
                 "containedIn": "schema:containedInPlace", "shortName": "schema:alternateName"}
@@ -163,10 +170,10 @@ def find_prop(value) -> Prop | None:
     return PROPS_BY_IRI.get(expand_id(value) or "")
 
 
-def prop_entry(prop: Prop, lang: str) -> dict:
+def prop_entry(scope: Scope, prop: Prop) -> dict:
     """``{id, name[, description]}`` of a property (no description when it has none)."""
-    description = text_in(prop.description, lang)
-    return {"id": prop.id, "name": text_in(prop.name, lang), **({"description": description} if description else {})}
+    description = scope.gettext(prop.description)
+    return {"id": prop.id, "name": scope.gettext(prop.name), **({"description": description} if description else {})}
 
 
 # -- what a candidate shows -------------------------------------------------------------------------
@@ -204,7 +211,7 @@ def entity(scope: Scope, entity_id) -> Hit | None:
     return hit if hit is not None and in_service(scope, hit) else None
 
 
-def preview_props(hit: Hit, lang: str) -> list[tuple[str, str]]:
+def preview_props(scope: Scope, hit: Hit) -> list[tuple[str, str]]:
     """(name, values) of the keys and Wikidata items an entity card shows."""
     data = hit.data.get("props", {})
     rows = []
@@ -213,7 +220,7 @@ def preview_props(hit: Hit, lang: str) -> list[tuple[str, str]]:
             values = data[PROP_DATA[prop.id]]
             if prop.kind == "wikidata":
                 values = [wikidata_id(v) for v in values]
-            rows.append((text_in(prop.name, lang), ", ".join(values)))
+            rows.append((scope.gettext(prop.name), ", ".join(values)))
     return rows
 
 
@@ -478,25 +485,25 @@ def props_for(scope: Scope, type_iri: str | None) -> list[Prop]:
 
 
 def suggest_properties(scope: Scope, prefix: str, cursor: int) -> list[dict]:
-    out = [prop_entry(p, scope.lang) for p in props_for(scope, None)
-           if prefix_matches(prefix, p.name["de"], p.name["en"], p.id)]
+    out = [prop_entry(scope, p) for p in props_for(scope, None)
+           if prefix_matches(prefix, *scope.in_every_language(p.name), p.id)]
     return out[cursor:cursor + 10]
 
 
 def propose_properties(scope: Scope, type_id: str, limit: int) -> dict:
     props = props_for(scope, expand_id(type_id))[:limit]
-    return {"type": type_id, "limit": limit, "properties": [prop_entry(p, scope.lang) for p in props]}
+    return {"type": type_id, "limit": limit, "properties": [prop_entry(scope, p) for p in props]}
 
 
 # -- data extension -----------------------------------------------------------------------------
-def _column(pid: str, prop: Prop | None, lang: str) -> dict:
-    entry = {"id": pid, "name": text_in(prop.name, lang) if prop else pid}
+def _column(scope: Scope, pid: str, prop: Prop | None) -> dict:
+    entry = {"id": pid, "name": scope.gettext(prop.name) if prop else pid}
     if prop and prop.kind == "wikidata":
         entry["service"] = WIKIDATA_RECONCILE
     elif prop and prop.kind == "entity":
         entry["type"] = {"id": "Gebietskoerperschaft", "name": "Gebietskörperschaft"}
     elif prop and prop.kind == "type":
-        entry["type"] = {"id": "owl:Class", "name": "Klasse" if lang == "de" else "Class"}
+        entry["type"] = {"id": "owl:Class", "name": scope.gettext(N_("Class"))}
     return entry
 
 
@@ -548,4 +555,4 @@ def extend(scope: Scope, wanted: ExtensionRequest) -> dict:
         hit = hits.get(iris[entity_id] or "")
         rows[entity_id] = {pid: [] if hit is None or prop is None else _extension_values(scope, hit, prop, targets)
                            for pid, prop in wanted.properties}
-    return {"meta": [_column(pid, prop, scope.lang) for pid, prop in wanted.properties], "rows": rows}
+    return {"meta": [_column(scope, pid, prop) for pid, prop in wanted.properties], "rows": rows}

@@ -16,13 +16,14 @@ import json
 import re
 
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import force_locale, get_translations
 from werkzeug.exceptions import HTTPException
 
 from ..kg.namespaces import IKPE
 from ..search.query import SearchUnavailable, index_for
 from ..search import reconcile as matching
 from ..search.reconcile import SERVICES, InvalidQuery, Scope, Service
-from .i18n import current_language
+from .i18n import LANGUAGES, current_language
 
 blueprint = Blueprint("reconcile", __name__)
 
@@ -36,9 +37,18 @@ def _settings():
     return current_app.config["SETTINGS"]
 
 
+def _translations() -> dict:
+    """gettext of every interface language (names of properties are matched in all of them)."""
+    found = {}
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            found[lang] = get_translations().gettext
+    return found
+
+
 def _scope(service: Service) -> Scope:
     index = index_for(current_app.extensions["ikpe_store"])
-    return Scope(index, service, _settings().id_base, current_language())
+    return Scope(index, service, _settings().id_base, current_language(), _translations())
 
 
 def _json(body, status: int = 200) -> Response:
@@ -116,7 +126,7 @@ def manifest(scope: Scope) -> dict:
     service_url = root + service.path
     return {
         "versions": [SERVICE_VERSION],
-        "name": matching.text_in(service.name, scope.lang),
+        "name": scope.gettext(service.name),
         "identifierSpace": service.identifier_space(scope.id_base),
         "schemaSpace": str(IKPE),
         "serviceVersion": "1",
@@ -203,7 +213,7 @@ def _card(scope: Scope, hit, **context) -> str:
     return render_template(
         "reconcile_preview.html", hit=hit, lang=scope.lang,
         description=matching.description(hit, scope.lang) if hit else "",
-        props=matching.preview_props(hit, scope.lang) if hit else [],
+        props=matching.preview_props(scope, hit) if hit else [],
         view_url=request.host_url.rstrip("/") + hit.iri[len(public_base):] if hit else "", **context)
 
 
