@@ -130,6 +130,9 @@ class _Store:
     def release(self):
         return self._release
 
+    def snapshot(self):  # one release only: the store is its own snapshot
+        return self
+
 
 def timed(function, repeat: int) -> tuple[float, float, float]:
     function()

@@ -98,12 +98,13 @@ def build(settings, lang, as_json):
 @click.pass_obj
 def serve(settings, host, port):
     """Serve the current release with Flask's development server (use gunicorn in production)."""
-    import threading
+    from .logging_setup import configure
+    from .web.app import create_app
+    from .web.query_engine import warm_up_in_background
 
-    from .web.app import create_app, warm_up
-
+    configure(settings)
     app = create_app(settings)
-    threading.Thread(target=warm_up, args=(app,), name="ikpe-warm-up", daemon=True).start()
+    warm_up_in_background(app)
     app.run(host=host, port=port, threaded=True)
 
 

@@ -24,19 +24,34 @@ def _bool(value: str | bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-MEMORY_MODES = ("sparql", "all", "none")
+class Choice:
+    """A setting with a fixed set of values (compared without case; stored as listed here)."""
+
+    def __init__(self, *choices: str):
+        self.choices = choices
+
+    def __call__(self, value: str) -> str:
+        text = str(value).strip()
+        for choice in self.choices:
+            if text.lower() == choice.lower():
+                return choice
+        raise ValueError(value)
+
+    def __str__(self) -> str:
+        return ", ".join(f"`{choice}`" for choice in self.choices)
 
 
-def _memory_mode(value: str | bool) -> str:
-    """``sparql`` | ``all`` | ``none``; ``true``/``false`` (the old boolean) mean ``all``/``none``."""
-    if isinstance(value, bool):
-        return "all" if value else "none"
+MEMORY_COPY = Choice("sparql", "all", "none")
+
+
+def _old_memory_mode(value: str) -> str:
+    """``IKPE_STORE_IN_MEMORY``, the old name of ``IKPE_STORE_MEMORY_COPY``: also ``true``/``false``."""
     text = value.strip().lower()
-    if text in MEMORY_MODES:
-        return text
-    if text in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-        return _memory_mode(_bool(text))
-    raise ValueError(value)
+    if text in {"1", "true", "yes", "on"}:
+        return "all"
+    if text in {"0", "false", "no", "off"}:
+        return "none"
+    return MEMORY_COPY(text)
 
 
 def _list(value: str | list | tuple) -> tuple[str, ...]:
@@ -45,8 +60,9 @@ def _list(value: str | list | tuple) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
-def setting(default, doc: str, parse=None):
-    return field(default=default, metadata={"doc": doc, "parse": parse})
+def setting(default, doc: str, parse=None, alias: tuple[str, object] | None = None):
+    """A field of :class:`Settings`; ``alias``: (an older variable name that still works, its parser)."""
+    return field(default=default, metadata={"doc": doc, "parse": parse, "alias": alias})
 
 
 @dataclass(frozen=True)
@@ -64,15 +80,16 @@ class Settings:
         _path,
     )
     keep_releases: int = setting(3, "How many old releases the build keeps beside the current one.", int)
-    store_in_memory: str = setting(
+    store: str = setting("embedded", "Store backend: `embedded` (pyoxigraph) or `remote` (SPARQL 1.1).",
+                         Choice("embedded", "remote"))
+    store_memory_copy: str = setting(
         "sparql",
-        "Which processes read an in-memory copy of the release (faster scans) instead of the on-disk store: "
-        "`sparql` (the SPARQL query processes; pages are lookups and read the disk), `all`, or `none` "
-        "(`true`/`false` mean `all`/`none`). A copy loads in the background after a start or a new "
-        "release; the on-disk store answers meanwhile.",
-        _memory_mode,
+        "Embedded store: which processes read an in-memory copy of the release (faster scans) instead of the "
+        "on-disk store: `sparql` (the SPARQL query processes; pages are lookups and read the disk), `all`, or "
+        "`none`. A copy loads in the background after a start or a new release; the on-disk store answers "
+        "meanwhile. Old name, still read: `IKPE_STORE_IN_MEMORY` (where `true`/`false` mean `all`/`none`).",
+        MEMORY_COPY, alias=("IKPE_STORE_IN_MEMORY", _old_memory_mode),
     )
-    store: str = setting("embedded", "Store backend: `embedded` (pyoxigraph) or `remote` (SPARQL 1.1).")
     remote_query_url: str = setting("", "Remote store: SPARQL query endpoint URL.")
     remote_update_url: str = setting("", "Remote store: SPARQL update endpoint URL (publishing only).")
     remote_user: str = setting("", "Remote store: user for writing (publishing only).")
@@ -80,7 +97,8 @@ class Settings:
     remote_graph_store_url: str = setting(
         "", "Remote store: Graph Store HTTP Protocol endpoint for publishing (optional; else the update endpoint)."
     )
-    remote_auth: str = setting("basic", "Remote store: HTTP authentication for writing, `basic` or `digest`.")
+    remote_auth: str = setting("basic", "Remote store: HTTP authentication for writing, `basic` or `digest`.",
+                               Choice("basic", "digest"))
     remote_connect_timeout: float = setting(3.0, "Remote store: seconds to wait for a connection.", float)
     remote_read_timeout: float = setting(
         20.0, "Remote store: seconds to wait for an answer to the app's own queries (pages answer 503 past it).", float
@@ -103,11 +121,13 @@ class Settings:
     page_cache_mb: int = setting(
         32, "Megabytes per server process for rendered resource documents (`/doc/…`, kept per release; "
             "0 = off).", int)
-    default_language: str = setting("de", "Interface language when the request does not ask for one.")
+    default_language: str = setting("de", "Interface language when the request does not ask for one: `de` or `en`.",
+                                    Choice("de", "en"))
     shacl_engine: str = setting(
         "turbo",
         "Build: SHACL engine, `turbo` (pyshacl-turbo, a Rust engine with pySHACL's API; same results on the "
         "shape tests) or `pyshacl` (the reference engine; very slow on large graphs).",
+        Choice("turbo", "pyshacl"),
     )
     publisher_homepage: str = setting(
         "https://www.ikpe-erfurt.de/",
@@ -131,12 +151,29 @@ class Settings:
     limit_trust_forwarded: bool = setting(
         False, "Limits and logs: take the client address from X-Forwarded-For (only behind a reverse proxy "
                "that sets it).", _bool)
-    log_format: str = setting("json", "Logs: `json` (one JSON object per line) or `text`.")
-    log_level: str = setting("INFO", "Logs: level of the app's logger (`DEBUG` adds SPARQL query texts).")
+    log_format: str = setting("json", "Logs: `json` (one JSON object per line) or `text`.", Choice("json", "text"))
+    log_level: str = setting("INFO", "Logs: level of the app's logger, `DEBUG` (adds SPARQL query texts), `INFO`, "
+                             "`WARNING` or `ERROR`.", Choice("DEBUG", "INFO", "WARNING", "ERROR"))
+    gunicorn_bind: str = setting("127.0.0.1:8000", "gunicorn: address to listen on (`host:port`, or `unix:PATH`).")
+    gunicorn_workers: int = setting(
+        2, "gunicorn: worker processes (each opens the store and starts its own SPARQL query processes).", int)
+    gunicorn_threads: int = setting(16, "gunicorn: threads per worker (they carry the concurrency).", int)
+    gunicorn_timeout: int = setting(
+        60, "gunicorn: seconds a silent worker lives before it is replaced (longer than any request).", int)
+    gunicorn_graceful_timeout: int = setting(
+        40, "gunicorn: seconds a worker may finish its requests at a shutdown or reload (longer than "
+            "`IKPE_SPARQL_TIMEOUT`).", int)
+    gunicorn_max_requests: int = setting(
+        1000000, "gunicorn: requests after which a worker is recycled (with 10% jitter; 0 = never).", int)
+    gunicorn_access_log: str = setting(
+        "", "gunicorn: its own access log (`-` = stderr; empty = off, the app writes one, see docs/operations.md).")
+    gunicorn_loglevel: str = setting("info", "gunicorn: level of its own error log.",
+                                     Choice("debug", "info", "warning", "error", "critical"))
+    gunicorn_forwarded_allow_ips: str = setting(
+        "127.0.0.1", "gunicorn: addresses of the reverse proxies whose X-Forwarded-* headers are trusted.")
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))
-        object.__setattr__(self, "store_in_memory", _memory_mode(self.store_in_memory))
 
     @property
     def id_base(self) -> str:
@@ -151,22 +188,44 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used."""
 
 
+def _parsed(f, variable: str, value, parse=None):
+    parse = parse or f.metadata["parse"]
+    if parse is None or not (isinstance(value, str) or isinstance(parse, Choice)):
+        return value
+    try:
+        return parse(value)
+    except ValueError:
+        choice = next((p for p in (parse, f.metadata["parse"]) if isinstance(p, Choice)), None)
+        allowed = f"allowed: {choice}" if choice is not None else f.metadata["doc"]
+        raise SettingsError(f"{variable}={value!r} is not a valid value; {allowed}") from None
+
+
+def _from_environment(f):
+    """The value the environment gives a setting (its own variable first, then its old name), or None."""
+    variable = f"IKPE_{f.name.upper()}"
+    if variable in os.environ:
+        return _parsed(f, variable, os.environ[variable])
+    alias = f.metadata["alias"]
+    if alias is not None and alias[0] in os.environ:
+        return _parsed(f, alias[0], os.environ[alias[0]], alias[1])
+    return None
+
+
 def load_settings(**overrides) -> Settings:
+    """The settings from the environment, with ``overrides`` (setting names) on top; an unknown
+    name or a value a setting cannot take raises :class:`SettingsError`."""
+    by_name = {f.name: f for f in fields(Settings)}
+    unknown = sorted(set(overrides) - set(by_name))
+    if unknown:
+        raise SettingsError(f"Unknown setting(s): {', '.join(unknown)} (see docs/settings.md).")
     values = {}
-    for f in fields(Settings):
-        parse = f.metadata.get("parse") or (lambda v: v)
-        env = os.environ.get(f"IKPE_{f.name.upper()}")
-        if env is not None:
-            try:
-                values[f.name] = parse(env)
-            except ValueError:
-                raise SettingsError(f"IKPE_{f.name.upper()}={env!r} is not a valid value: "
-                                    f"{f.metadata['doc']}") from None
+    for f in by_name.values():
+        value = _from_environment(f)
+        if value is not None:
+            values[f.name] = value
     for name, value in overrides.items():
-        if value is None:
-            continue
-        parse = next(f.metadata.get("parse") for f in fields(Settings) if f.name == name) or (lambda v: v)
-        values[name] = parse(value) if isinstance(value, str) else value
+        if value is not None:
+            values[name] = _parsed(by_name[name], f"IKPE_{name.upper()}", value)
     return replace(Settings(), **values)
 
 

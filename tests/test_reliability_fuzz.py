@@ -42,7 +42,7 @@ def fuzz_app(build_dir):
         limits.init_app(app)
     if "health" not in app.blueprints:
         app.register_blueprint(health.blueprint)
-    logging_setup.init_app(app, stream=io.StringIO())
+    logging_setup.configure(app.config["SETTINGS"], stream=io.StringIO())
     yield app
     logging_setup.reset()
     engine = app.extensions.get("ikpe_sparql_engine")

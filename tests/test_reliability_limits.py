@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from server.settings import load_settings
-from server.web import health, limits
 from server.web.app import create_app
 from tests.conftest import LiveServer
 
@@ -29,10 +28,6 @@ P99_BOUND = 2.5  # seconds, on 2 CPU cores both busy with the heavy queries
 def serve(build_dir, **overrides):
     app = create_app(load_settings(build_dir=build_dir, sparql_timeout=SPARQL_TIMEOUT, sparql_workers=2,
                                    sparql_cache_mb=0, **overrides))  # light queries must reach the engine
-    if "ikpe_limits" not in app.extensions:  # until app.py wires it
-        limits.init_app(app)
-    if "health" not in app.blueprints:
-        app.register_blueprint(health.blueprint)
     return app
 
 

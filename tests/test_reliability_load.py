@@ -266,13 +266,14 @@ def store_pins_one_release_per_request(build: Path) -> bool:
     kept = sorted(p for p in (build / "releases").iterdir() if not p.name.startswith("."))
     current = (build / "current").resolve()
     other = next(p for p in kept if p != current)
+    from server.web.store_access import request_snapshot
+
     app = create_app(load_settings(build_dir=build))
-    store = app.extensions["ikpe_store"]
     try:
         with app.test_request_context("/doc/person/viviane-vidot"):
-            first = store.release().id
+            first = request_snapshot().release().id
             switch_current(build, other)
-            second = store.release().id
+            second = request_snapshot().release().id
     finally:
         switch_current(build, current)
     return first == second

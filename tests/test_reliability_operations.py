@@ -11,7 +11,6 @@ import pytest
 
 from server import logging_setup
 from server.settings import load_settings
-from server.web import health, limits
 from server.web.app import create_app
 
 SECRET = "s3cr3t-Passw0rd-for-the-store"
@@ -24,14 +23,11 @@ def restore_logging():
 
 
 def make_app(build_dir, **overrides):
-    app = create_app(load_settings(build_dir=build_dir, **overrides))
-    if "ikpe_limits" not in app.extensions:  # until app.py wires it
-        limits.init_app(app)
-    if "health" not in app.blueprints:
-        app.register_blueprint(health.blueprint)
+    """An app with the logs an entry point sets up (``ikpe-lod serve``, gunicorn), into a stream."""
+    settings = load_settings(build_dir=build_dir, **overrides)
     stream = io.StringIO()
-    logging_setup.init_app(app, stream=stream)
-    return app, stream
+    logging_setup.configure(settings, stream=stream)
+    return create_app(settings), stream
 
 
 def lines(stream) -> list[dict]:
@@ -156,3 +152,13 @@ def test_structured_handler_is_installed_once(build_dir):
     for name in logging_setup.APP_LOGGERS:
         marked = [h for h in logging.getLogger(name).handlers if getattr(h, "_ikpe_structured", False)]
         assert len(marked) == 1
+
+
+def test_create_app_leaves_the_process_logging_alone(build_dir):
+    logging_setup.reset()
+    before = {name: (list(logging.getLogger(name).handlers), logging.getLogger(name).level,
+                     logging.getLogger(name).propagate) for name in (*logging_setup.APP_LOGGERS, "")}
+    create_app(load_settings(build_dir=build_dir, log_level="DEBUG", log_format="text"))
+    after = {name: (list(logging.getLogger(name).handlers), logging.getLogger(name).level,
+                    logging.getLogger(name).propagate) for name in (*logging_setup.APP_LOGGERS, "")}
+    assert after == before

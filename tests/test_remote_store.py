@@ -20,10 +20,11 @@ from stores import REMOTE_KINDS, STORE_KINDS, start_server, store_farm  # noqa: 
 from server.cli import main as cli
 from server.kg.release import write_release
 from server.settings import PROJECT_ROOT, load_settings
-from server.store import QueryTimeout, StoreUnavailable, open_store
+from server.store import DatasetClauseError, RemoteQueryError, StoreTimeout, StoreUnavailable, open_store
 from server.store.publish import Publisher, PublishError
-from server.store.remote import DatasetClauseError, RemoteQueryError, RemoteStore
+from server.store.remote import RemoteStore
 from server.web.app import create_app
+from server.web.store_access import store_of
 
 QUERIES = sorted((PROJECT_ROOT / "queries").glob("*.rq"))
 THILIK = "https://lod.ikpe-erfurt.de/id/project/thilik"
@@ -128,13 +129,12 @@ def test_only_the_current_release_is_visible(any_store):
 
 
 def test_public_queries_cannot_name_other_graphs(store_farm, build_dir, remote_kind):  # noqa: F811
-    store = RemoteStore(store_farm.settings(remote_kind, build_dir))
+    snapshot = RemoteStore(store_farm.settings(remote_kind, build_dir)).snapshot()
     for query in ("SELECT * FROM <https://lod.ikpe-erfurt.de/graph/meta> WHERE { ?s ?p ?o }",
                   "SELECT * FROM NAMED <https://lod.ikpe-erfurt.de/graph/meta> WHERE { GRAPH ?g { ?s ?p ?o } }"):
         with pytest.raises(DatasetClauseError):
-            store.query_raw(query, "application/sparql-results+json")
-    answer = store.query_raw("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json")
-    assert answer.status == 200 and json.loads(answer.body)["results"]["bindings"] == []
+            snapshot.sparql(query)
+    assert list(snapshot.sparql("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")) == []
 
 
 # -- publishing -------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def test_pages_answer_503_while_the_store_is_down_and_recover(fresh_remote, buil
     Publisher(settings).publish()
     app = create_app(settings)
     client = app.test_client()
-    document = some_document(app.extensions["ikpe_store"])
+    document = some_document(store_of(app))
     healthy = ["/", document]
     for path in healthy:
         assert client.get(path, headers={"Accept": "text/html"}).status_code == 200, path
@@ -313,7 +313,7 @@ def test_a_hanging_store_gives_503_after_the_read_timeout(build_dir):
         response = client.get("/", headers={"Accept": "text/html"})
         assert 0.9 < time.monotonic() - started < 3.0
         assert response.status_code == 503 and response.headers["Retry-After"] == "5"
-        with pytest.raises(QueryTimeout):
+        with pytest.raises(StoreTimeout):
             RemoteStore(settings).select("SELECT * WHERE { ?s ?p ?o }")
     finally:
         silent.close()
@@ -358,7 +358,7 @@ def test_public_queries_answer_as_pyoxigraph_results(store_farm, build_dir, remo
     local = ox.Store()
     with gzip.open(build_dir / "current" / "dumps" / "ikpe.nt.gz", "rb") as handle:
         local.bulk_load(handle, ox.RdfFormat.N_TRIPLES)
-    remote = RemoteStore(settings).sparql(query)
+    remote = RemoteStore(settings).snapshot().sparql(query)
     expected = local.query(query)
     if isinstance(expected, ox.QueryBoolean):
         assert isinstance(remote, ox.QueryBoolean) and bool(remote) == bool(expected)
@@ -373,16 +373,17 @@ def test_public_queries_answer_as_pyoxigraph_results(store_farm, build_dir, remo
 
 def test_public_dataset_parameters_map_to_the_release(store_farm, build_dir, remote_kind):  # noqa: F811
     store = RemoteStore(store_farm.settings(remote_kind, build_dir))
+    snapshot = store.snapshot()
     public = "https://lod.ikpe-erfurt.de/sparql#graph"
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     total = store.release().manifest["triples"]
-    assert int(next(iter(store.sparql(count, default_graphs=[public], public_graph=public)))[0].value) == total
+    assert int(next(iter(snapshot.sparql(count, default_graphs=[public], public_graph=public)))[0].value) == total
     meta = store.layout.meta_graph
-    assert int(next(iter(store.sparql(count, default_graphs=[meta], public_graph=public)))[0].value) == 0
+    assert int(next(iter(snapshot.sparql(count, default_graphs=[meta], public_graph=public)))[0].value) == 0
     named = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    assert list(store.sparql(named, named_graphs=[meta], public_graph=public)) == []
+    assert list(snapshot.sparql(named, named_graphs=[meta], public_graph=public)) == []
     with pytest.raises(RemoteQueryError):
-        store.sparql("SELECT * WHERE { ?s ?p }")
+        snapshot.sparql("SELECT * WHERE { ?s ?p }")
 
 
 def test_gunicorn_workers_share_the_store_and_survive_its_restart(tmp_path, build_dir):

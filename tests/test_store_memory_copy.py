@@ -11,6 +11,7 @@ import pytest
 from server.kg.namespaces import graph_name
 from server.settings import load_settings
 from server.sparql.execute import Config, Dataset, Job
+from server.store import StoreUnavailable
 from server.store.embedded import EmbeddedStore
 from server.web.app import create_app
 
@@ -35,25 +36,43 @@ def rows(result) -> list:
 
 
 def test_embedded_store_serves_from_disk_then_from_the_memory_copy(build_dir):
-    memory = EmbeddedStore(load_settings(build_dir=build_dir, store_in_memory="all"))
-    disk = EmbeddedStore(load_settings(build_dir=build_dir, store_in_memory="none"))
-    assert disk.release().id == memory.release().id
-    assert memory.mode in ("disk", "memory")  # opened at once; the copy follows
-    wait_until(lambda: memory.mode == "memory")
-    assert disk.mode == "disk"
-    assert memory.oxigraph() is not disk.oxigraph()
+    memory = EmbeddedStore(load_settings(build_dir=build_dir, store_memory_copy="all"))
+    disk = EmbeddedStore(load_settings(build_dir=build_dir, store_memory_copy="none"))
+    first = memory.snapshot()
+    assert disk.release().id == first.release().id
+    assert first.mode in ("disk", "memory")  # opened at once; the copy follows
+    wait_until(lambda: memory.snapshot().mode == "memory")
+    assert disk.snapshot().mode == "disk"
+    assert memory.snapshot().oxigraph is not disk.snapshot().oxigraph
     for query in QUERIES[0], QUERIES[2]:
-        assert memory.select(query) == disk.select(query)
+        assert memory.select(query) == disk.select(query) == first.select(query)
         assert memory.select(query)
 
 
+def test_a_snapshot_keeps_its_release_when_current_moves(build_dir, tmp_path):
+    """A snapshot taken before a switch answers from its release; the store's next snapshot from the new one."""
+    from server.kg.release import switch_current
+
+    current = (build_dir / "current").resolve()
+    build = tmp_path / "build"
+    (build / "releases").mkdir(parents=True)
+    (build / "releases" / current.name).symlink_to(current)
+    switch_current(build, build / "releases" / current.name)
+    store = EmbeddedStore(load_settings(build_dir=build))
+    before = store.snapshot()
+    (build / "current").unlink()
+    assert before.ask("ASK { ?s ?p ?o }") and before.release().id == current.name
+    with pytest.raises(StoreUnavailable):
+        store.snapshot()
+
+
 def test_health_says_where_the_store_is_read_from(build_dir):
-    app = create_app(load_settings(build_dir=build_dir, store_in_memory="all"))
+    app = create_app(load_settings(build_dir=build_dir, store_memory_copy="all"))
     client = app.test_client()
     first = json.loads(client.get("/health").data)
     assert first["status"] == "ok" and first["store"]["mode"] in ("disk", "memory")
     wait_until(lambda: json.loads(client.get("/health").data)["store"]["mode"] == "memory")
-    disk_app = create_app(load_settings(build_dir=build_dir, store_in_memory="none"))
+    disk_app = create_app(load_settings(build_dir=build_dir, store_memory_copy="none"))
     assert json.loads(disk_app.test_client().get("/health").data)["store"]["mode"] == "disk"
 
 
@@ -82,7 +101,7 @@ def test_sparql_dataset_is_the_same_on_disk_and_in_memory(build_dir, settings, q
 
 
 def test_a_store_without_the_named_graph_still_serves_the_default_graph(tmp_path, settings):
-    """Stores built before the named graph was written: the data answers as the default graph."""
+    """A store without the named graph (built under another public base): the data answers as the default graph."""
     folder = tmp_path / "release"
     folder.mkdir()
     store = ox.Store(str(folder / "store"))
@@ -97,18 +116,28 @@ def test_a_store_without_the_named_graph_still_serves_the_default_graph(tmp_path
     assert rows(dataset.query(graphs, [], [])) == []
 
 
+@pytest.mark.parametrize("value, mode", [("sparql", "sparql"), ("ALL", "all"), ("none", "none")])
+def test_memory_copy_setting(value, mode, monkeypatch):
+    monkeypatch.setenv("IKPE_STORE_MEMORY_COPY", value)
+    assert load_settings().store_memory_copy == mode
+    assert load_settings(store_memory_copy=value).store_memory_copy == mode
+
+
 @pytest.mark.parametrize("value, mode", [("sparql", "sparql"), ("ALL", "all"), ("none", "none"), ("true", "all"),
-                                         ("false", "none"), ("0", "none"), (True, "all"), (False, "none")])
-def test_memory_mode_setting(value, mode, monkeypatch):
-    if isinstance(value, str):
-        monkeypatch.setenv("IKPE_STORE_IN_MEMORY", value)
-        assert load_settings().store_in_memory == mode
-    assert load_settings(store_in_memory=value).store_in_memory == mode
+                                         ("false", "none"), ("0", "none"), ("on", "all")])
+def test_the_old_variable_still_works(value, mode, monkeypatch):
+    monkeypatch.setenv("IKPE_STORE_IN_MEMORY", value)
+    assert load_settings().store_memory_copy == mode
+    monkeypatch.setenv("IKPE_STORE_MEMORY_COPY", "sparql")  # the new name wins
+    assert load_settings().store_memory_copy == "sparql"
 
 
-def test_unknown_memory_mode_is_refused_with_the_choices(monkeypatch):
+@pytest.mark.parametrize("variable, value", [("IKPE_STORE_MEMORY_COPY", "sometimes"),
+                                             ("IKPE_STORE_MEMORY_COPY", "true"),  # booleans: the old name only
+                                             ("IKPE_STORE_IN_MEMORY", "sometimes")])
+def test_unknown_memory_mode_is_refused_with_the_choices(variable, value, monkeypatch):
     from server.settings import SettingsError
 
-    monkeypatch.setenv("IKPE_STORE_IN_MEMORY", "sometimes")
-    with pytest.raises(SettingsError, match="`sparql`"):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=f"{variable}='{value}'.*`sparql`, `all`, `none`"):
         load_settings()

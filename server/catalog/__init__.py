@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .dcat import CatalogContext, DumpFile, Entry, build_catalog
-from .subsets import Subsets, open_store, projects, read_ntriples, whole_graph_hash, write_subset
+from .subsets import Subsets, open_release_oxigraph, projects, read_ntriples, whole_graph_hash, write_subset
 from .vocab import PREFIXES, bind_prefixes
 from .void import build_void
 
@@ -69,7 +69,7 @@ def write_release_metadata(graph, folder, manifest) -> None:
     now = _utc(manifest["created"])
     folder = Path(folder)
     previous = _previous_index(folder)
-    store = open_store(graph, folder)
+    store = open_release_oxigraph(graph, folder)
     # The step allocates millions of small objects while the build's rdflib graph (millions more) is
     # alive: with the cyclic GC on, every full collection walks all of them (measured: the step got
     # slower than linear). Nothing here makes reference cycles that must be collected early.

@@ -37,7 +37,7 @@ SUBSET_FORMATS = (
 )
 
 
-def open_store(graph, folder: Path) -> ox.Store:
+def open_release_oxigraph(graph, folder: Path) -> ox.Store:
     """The release's store, read-only; an in-memory copy of ``graph`` if the folder has none."""
     path = Path(folder) / "store"
     if path.is_dir():

@@ -22,12 +22,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from rdflib import Graph
 
+from ..processes import start_module
 from .dumps import GRAPH_FILE, REPORT_FILE
 from .namespaces import graph_name
 
@@ -83,10 +83,8 @@ class ReleaseWriter:
         except BaseException:
             shutil.rmtree(self.incoming, ignore_errors=True)
             raise
-        root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-        self._process = subprocess.Popen([sys.executable, "-m", "server.kg.dumps", str(self.incoming), graph_name],
-                                         stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=root)
+        self._process = start_module("server.kg.dumps", str(self.incoming), graph_name,
+                                     stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.timings = {"serialise": time.perf_counter() - started}
 
     def abandon(self) -> None:

@@ -31,6 +31,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
 
+from ..processes import start_module
+
 log = logging.getLogger(__name__)
 
 CANCEL_POLL = 0.25  # seconds between two `cancelled` checks while a query runs
@@ -40,15 +42,15 @@ CLONE_NEWUSER = 0x10000000
 
 
 class QueryTimedOut(Exception):
-    pass
+    """The query ran past its time limit; its worker was ended and is being replaced."""
 
 
 class EngineBusy(Exception):
-    pass
+    """No worker became free before the time limit."""
 
 
 class WorkerLost(Exception):
-    pass
+    """The worker ended while answering (e.g. out of memory); it is being replaced."""
 
 
 class QueryCancelled(Exception):
@@ -142,10 +144,8 @@ class QueryEngine:
         # A fresh interpreter (`python -m server.sparql.engine FD`), not fork: never fork a threaded
         # server, and unlike multiprocessing's spawn it does not re-import the server's main module.
         parent, child = multiprocessing.Pipe()
-        root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
-        process = subprocess.Popen([sys.executable, "-m", "server.sparql.engine", str(child.fileno())],
-                                   pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, env=env, cwd=root)
+        process = start_module("server.sparql.engine", str(child.fileno()), pass_fds=[child.fileno()],
+                               stdin=subprocess.DEVNULL)
         child.close()
         parent.send((self._config, self._release, self._isolate))
         return _Worker(process, parent)

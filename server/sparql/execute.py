@@ -3,7 +3,7 @@ on the dataset the request or the query names, cut it at the row limit, serializ
 
 :func:`run` runs inside a worker (:mod:`.engine`); returns an :class:`Answer` for every input, never
 raises. :func:`respond` (cut and serialise) is shared with the remote store's path in
-:mod:`server.web.sparql`.
+:mod:`.service`.
 
 The RDF dataset (SPARQL 1.1 Query §13, Protocol §2.1.4): the published data is one graph, named
 ``<public base>/sparql#graph``. Without FROM/FROM NAMED and without ``default-graph-uri``/
@@ -69,7 +69,7 @@ class Dataset:
     def __init__(self, folder: Path, config: Config):
         self.graph = ox.NamedNode(config.graph_name)
         store = ox.Store.read_only(str(folder / "store"))
-        # a store built before the named graph was added, or under another public base: no named graph
+        # a store built under another public base holds no named graph of this name
         named = [self.graph] if store.contains_named_graph(self.graph) else []
         self._view = _View(store, ox.DefaultGraph(), named)
         if config.in_memory:
@@ -127,7 +127,7 @@ def run(job: Job, dataset: Dataset, config: Config) -> Answer:
 
 def respond(outcome, job: Job, config: Config) -> Answer:
     """The answer for an evaluated query: pyoxigraph's ``QueryBoolean``, ``QuerySolutions`` or an
-    iterator of triples/quads (from the embedded store or :meth:`server.store.remote.RemoteStore.sparql`),
+    iterator of triples/quads (from the embedded store or :meth:`server.store.remote.RemoteSnapshot.sparql`),
     serialised in the chosen format and cut at the row limit (saying so)."""
     form = ("ASK" if isinstance(outcome, ox.QueryBoolean) else
             "SELECT" if isinstance(outcome, ox.QuerySolutions) else "CONSTRUCT/DESCRIBE")

@@ -1,14 +1,21 @@
-"""What the web app needs from a store, whatever is behind it."""
+"""What the app needs from a store, whatever is behind it: plain Python, no web framework.
+
+A :class:`GraphStore` gives a :class:`Snapshot` of the release in service; every read of a snapshot
+answers from that one release, whatever a build or a publish switches meanwhile. The web layer takes
+one snapshot per request (``server.web.store_access``).
+"""
 from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Generic, TypeVar
 
 from rdflib import Graph
 from rdflib.plugins.stores.memory import SimpleMemory
-from werkzeug.exceptions import ServiceUnavailable
+
+T = TypeVar("T")
 
 
 def result_graph() -> Graph:
@@ -17,35 +24,36 @@ def result_graph() -> Graph:
     return Graph(store=SimpleMemory())
 
 
-class StoreUnavailable(ServiceUnavailable, RuntimeError):
-    """No release is built yet, or the remote store cannot be reached.
-
-    An HTTP 503 (werkzeug ``ServiceUnavailable``) with ``Retry-After``: a view that does not catch it
-    answers 503 with the message and ``Retry-After`` by itself, whichever blueprint raised it.
-    """
-
-    def __init__(self, message: str = "The data store is not available right now.", retry_after: int = 30):
-        super().__init__(description=message, retry_after=retry_after)
-        self.args = (message,)
-
-    def __str__(self) -> str:
-        return self.description
+# -- errors ------------------------------------------------------------------------------------
+class StoreError(RuntimeError):
+    """The store cannot answer now; asking again later may work (the web layer answers 503)."""
 
 
-class QueryTimeout(ServiceUnavailable, RuntimeError):
-    """The query ran past its time limit and was stopped (uncaught, e.g. on a page: 503 + Retry-After)."""
-
-    def __init__(self, message: str = "The query ran past its time limit.", retry_after: int = 30):
-        super().__init__(description=message, retry_after=retry_after)
-        self.args = (message,)
-
-    def __str__(self) -> str:
-        return self.description
+class StoreUnavailable(StoreError):
+    """No release is built or published yet, or the remote store cannot be reached."""
 
 
+class StoreTimeout(StoreError):
+    """The store did not answer within its time limit (the read timeout, or the store's own limit)."""
+
+
+class RemoteQueryError(RuntimeError):
+    """The store refused a query (a 4xx/5xx that is not about availability); ``status`` and ``message``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(f"The store answered {status}: {message[:500]}")
+        self.status = status
+        self.message = message
+
+
+class DatasetClauseError(ValueError):
+    """A public query names its own dataset (FROM / FROM NAMED); the endpoint serves one dataset."""
+
+
+# -- releases and snapshots ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReleaseInfo:
-    """The release in service: its id (used for ETags), creation time, counts and dump files."""
+    """A release: its id (used for ETags), creation time, counts and dump files."""
 
     id: str
     created: str
@@ -62,12 +70,32 @@ class ReleaseInfo:
         return self.path / "dumps" if self.path else None
 
 
-class GraphStore(ABC):
-    """Read access to the published graph. Results use rdflib terms."""
+class PublicQueryPaths(ABC, Generic[T]):
+    """The SPARQL endpoint's two ways to evaluate a public (untrusted) query. A snapshot takes the one
+    that fits where its release lives (:meth:`Snapshot.dispatch_public_query`), so the endpoint never
+    asks which kind of store it has."""
 
     @abstractmethod
+    def in_worker_processes(self, folder: Path) -> T:
+        """The release's on-disk store is in ``folder``: evaluate the query in processes of our own
+        that can be ended at the time limit."""
+
+    @abstractmethod
+    def through_the_store(self, sparql: Callable[..., Any]) -> T:
+        """The store evaluates queries itself, under its own time limits: ``sparql`` is
+        :meth:`server.store.remote.RemoteSnapshot.sparql` (pyoxigraph results of this release)."""
+
+
+class Snapshot(ABC):
+    """One release, pinned: every read answers from it. Results use rdflib terms."""
+
+    mode: str | None = None  # where the release is read from ("disk" or "memory"); None: not local
+
+    def __init__(self, info: ReleaseInfo):
+        self._info = info
+
     def release(self) -> ReleaseInfo:
-        """The release in service now (raises StoreUnavailable if there is none)."""
+        return self._info
 
     @abstractmethod
     def select(self, query: str) -> list[dict]:
@@ -80,3 +108,32 @@ class GraphStore(ABC):
     @abstractmethod
     def construct(self, query: str) -> Graph:
         """The triples of a CONSTRUCT or DESCRIBE query."""
+
+    @abstractmethod
+    def dispatch_public_query(self, paths: PublicQueryPaths[T]) -> T:
+        """Call the one of ``paths`` that evaluates a public query on this release."""
+
+
+class GraphStore(ABC):
+    """Read access to the published graph, one release at a time."""
+
+    @abstractmethod
+    def snapshot(self) -> Snapshot:
+        """The release in service now, pinned (raises :class:`StoreUnavailable` if there is none)."""
+
+    def release_at_hand(self) -> ReleaseInfo | None:
+        """The release in service if the store can tell without a query (for logs), else None."""
+        return None
+
+    # One-off reads (scripts, tests): each call takes a snapshot of its own.
+    def release(self) -> ReleaseInfo:
+        return self.snapshot().release()
+
+    def select(self, query: str) -> list[dict]:
+        return self.snapshot().select(query)
+
+    def ask(self, query: str) -> bool:
+        return self.snapshot().ask(query)
+
+    def construct(self, query: str) -> Graph:
+        return self.snapshot().construct(query)

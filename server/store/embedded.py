@@ -1,12 +1,12 @@
 """The embedded store: pyoxigraph, opened from the current release (on disk or copied into memory).
 
 The release in service is found through ``build/current``; when a new build switches that link, the
-next request opens the new release, so a request is always answered wholly from one release.
+next snapshot opens the new release, while snapshots taken before keep reading the old one.
 
 A release is first opened on disk (read-only, well under a second at a million triples). With
-``IKPE_STORE_IN_MEMORY=all`` a copy is then loaded into memory in a background thread (pyoxigraph lets
+``IKPE_STORE_MEMORY_COPY=all`` a copy is then loaded into memory in a background thread (pyoxigraph lets
 other threads run meanwhile; ~3 s per million triples) and replaces the on-disk store for the
-requests that start after it is ready. Both hold the same triples, so only the speed of scans changes.
+snapshots taken after it is ready. Both hold the same triples, so only the speed of scans changes.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Callable
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-from .base import GraphStore, ReleaseInfo, StoreUnavailable, result_graph
+from .base import GraphStore, PublicQueryPaths, ReleaseInfo, Snapshot, StoreUnavailable, T, result_graph
 
 log = logging.getLogger(__name__)
 
@@ -77,71 +77,18 @@ def load_memory_copy_in_background(folder: Path, ready: Callable[[ox.Store], Non
     threading.Thread(target=load, name="ikpe-memory-copy", daemon=True).start()
 
 
-class EmbeddedStore(GraphStore):
-    def __init__(self, settings):
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._target: str | None = None
-        self._serving: tuple[ReleaseInfo, ox.Store] | None = None
-        self.mode: str | None = None  # "disk" or "memory": where the release in service is read from
+class EmbeddedSnapshot(Snapshot):
+    """One release read from its pyoxigraph store (on disk, or the copy in memory)."""
 
-    # -- release switching ----------------------------------------------------------------
-    def _current(self) -> tuple[ReleaseInfo, ox.Store]:
-        """The release of this request: pinned in ``flask.g`` at the first read, so a request that
-        reads the store several times is answered wholly from one release even if a build
-        switches ``current`` meanwhile."""
-        from flask import g, has_app_context
+    def __init__(self, info: ReleaseInfo, store: ox.Store, mode: str):
+        super().__init__(info)
+        self.oxigraph = store
+        self.mode = mode
 
-        if not has_app_context():
-            return self._latest()
-        pinned = g.get("ikpe_embedded_release")
-        if pinned is None:
-            pinned = g.ikpe_embedded_release = self._latest()
-        return pinned
-
-    def _latest(self) -> tuple[ReleaseInfo, ox.Store]:
-        link = self.settings.current_release
-        try:
-            target = os.readlink(link)
-        except OSError:
-            raise StoreUnavailable("No release has been built yet: run `ikpe-lod build`.") from None
-        if target != self._target:
-            with self._lock:
-                if target != self._target:
-                    folder = (link.parent / target).resolve()
-                    try:
-                        info = ReleaseInfo.from_folder(folder)
-                        store = ox.Store.read_only(str(folder / "store"))
-                    except OSError as error:
-                        if self._serving is None:
-                            raise StoreUnavailable(f"The current release cannot be opened: {error}") from None
-                        return self._serving  # keep serving the release we have
-                    self._serving, self._target, self.mode = (info, store), target, "disk"
-                    if self.settings.store_in_memory == "all":
-                        load_memory_copy_in_background(folder, lambda memory: self._use_copy(target, info, memory))
-        return self._serving
-
-    def _use_copy(self, target: str, info: ReleaseInfo, memory: ox.Store) -> None:
-        with self._lock:
-            if self._target == target:  # not for a release that was switched away meanwhile
-                self._serving, self.mode = (info, memory), "memory"
-
-    def release(self) -> ReleaseInfo:
-        return self._current()[0]
-
-    def oxigraph(self) -> ox.Store:
-        """The pyoxigraph store of the release in service (for the SPARQL endpoint)."""
-        return self._current()[1]
-
-    def snapshot(self) -> tuple[ReleaseInfo, ox.Store]:
-        """Release info and store together, so one request reads one release."""
-        return self._current()
-
-    # -- queries ----------------------------------------------------------------------------
     def _query(self, query: str):
         """The app's own queries see the published data as the default graph and no named graph (the
         on-disk store also holds it as the SPARQL dataset's named graph), as on a remote store."""
-        return self.oxigraph().query(query, default_graph=ox.DefaultGraph(), named_graphs=[])
+        return self.oxigraph.query(query, default_graph=ox.DefaultGraph(), named_graphs=[])
 
     def select(self, query: str) -> list[dict]:
         solutions = self._query(query)
@@ -164,3 +111,53 @@ class EmbeddedStore(GraphStore):
         for triple in self._query(query):
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         return graph
+
+    def dispatch_public_query(self, paths: PublicQueryPaths[T]) -> T:
+        return paths.in_worker_processes(self.release().path)
+
+
+class EmbeddedStore(GraphStore):
+    """The release that ``build/current`` names; a new snapshot when the link moves to another one."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._target: str | None = None
+        self._serving: EmbeddedSnapshot | None = None
+
+    def snapshot(self) -> EmbeddedSnapshot:
+        link = self.settings.current_release
+        try:
+            target = os.readlink(link)
+        except OSError:
+            raise StoreUnavailable("No release has been built yet: run `ikpe-lod build`.") from None
+        if target != self._target:
+            with self._lock:
+                if target != self._target:
+                    self._open(target, (link.parent / target).resolve())
+        return self._serving
+
+    def _open(self, target: str, folder: Path) -> None:
+        """Serve the release in ``folder`` from disk now (called under the lock); keep the release
+        already served if the new one cannot be opened."""
+        try:
+            info = ReleaseInfo.from_folder(folder)
+            store = ox.Store.read_only(str(folder / "store"))
+        except OSError as error:
+            if self._serving is None:
+                raise StoreUnavailable(f"The current release cannot be opened: {error}") from None
+            return
+        self._serving, self._target = EmbeddedSnapshot(info, store, "disk"), target
+        if self.settings.store_memory_copy == "all":
+            load_memory_copy_in_background(folder, lambda memory: self._use_copy(target, info, memory))
+
+    def _use_copy(self, target: str, info: ReleaseInfo, memory: ox.Store) -> None:
+        with self._lock:
+            if self._target == target:  # not for a release that was switched away meanwhile
+                self._serving = EmbeddedSnapshot(info, memory, "memory")
+
+    def release_at_hand(self) -> ReleaseInfo | None:
+        try:
+            return self.snapshot().release()
+        except StoreUnavailable:
+            return None

@@ -125,7 +125,7 @@ class Publisher:
                    headers={"Accept": "*/*"})
 
     def select(self, query: str) -> list[dict]:
-        response = self.reader._post([("query", query)], "application/sparql-results+json")
+        response = self.reader.post([("query", query)], "application/sparql-results+json")
         if response.status != 200:
             raise PublishError(f"Query failed: HTTP {response.status}: {response.data[:300]!r}")
         return json.loads(response.data)["results"]["bindings"]

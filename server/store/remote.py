@@ -14,12 +14,12 @@ readers (a DELETE/INSERT pair is not applied as one step by every store: Virtuos
 Every query of the app runs with the protocol dataset ``default-graph-uri=<current release graph>`` and
 ``named-graph-uri=<{base}/graph/none>`` (a graph that never exists): the query sees exactly the release
 in service as its default graph and no named graphs, as with the embedded store. The pointer is read
-once per request (kept in ``flask.g``), so one request is answered from one release, and there is no
-per-process state: every worker and every machine reads the same pointer from the store.
+once per snapshot (the web layer takes one per request), so one request is answered from one release,
+and there is no per-process state: every worker and every machine reads the same pointer from the store.
 
 Failures map to the store interface's exceptions: a refused or timed-out connection and 502/503/504
 answers raise :class:`StoreUnavailable`; a read past ``remote_read_timeout`` (or the ``timeout``
-given) raises :class:`QueryTimeout`; both are HTTP 503 with ``Retry-After`` when a view lets them through.
+given) raises :class:`StoreTimeout` (the web layer answers 503 with ``Retry-After``).
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ import urllib3
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from .base import GraphStore, QueryTimeout, ReleaseInfo, StoreUnavailable, result_graph
+from .base import (DatasetClauseError, GraphStore, PublicQueryPaths, ReleaseInfo, RemoteQueryError, Snapshot,
+                   StoreTimeout, StoreUnavailable, T, result_graph)
 from .embedded import to_rdflib
 
 XSD_STRING = str(XSD.string)
@@ -48,19 +49,6 @@ RESULT_PARSERS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
 PARSERS = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
            "text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
            "text/rdf+n3": ox.RdfFormat.TURTLE}
-
-
-class RemoteQueryError(RuntimeError):
-    """The store refused the query (a 4xx/5xx that is not about availability); ``status`` and ``message``."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(f"The store answered {status}: {message[:500]}")
-        self.status = status
-        self.message = message
-
-
-class DatasetClauseError(ValueError):
-    """A public query names its own dataset (FROM / FROM NAMED); the endpoint serves one dataset."""
 
 
 # -- where things live in the store --------------------------------------------------------------
@@ -87,15 +75,6 @@ class Layout:
         return (f"SELECT ?graph ?manifest WHERE {{ GRAPH <{self.meta_graph}> {{ "
                 f"?graph <{self.vocab}activated> ?when ; <{self.vocab}manifest> ?manifest }} }} "
                 f"ORDER BY DESC(?when) DESC(STR(?graph)) LIMIT 1")
-
-
-@dataclass(frozen=True)
-class RawResult:
-    """A store answer passed through as it is (for the public SPARQL endpoint)."""
-
-    status: int
-    content_type: str
-    body: bytes
 
 
 def virtuoso_geometry(term):
@@ -141,8 +120,75 @@ def inspect_query(query: str) -> tuple[str | None, bool]:
     return parsed[1].name, "datasetClause" in parsed[1].keys()
 
 
-def has_dataset_clause(query: str) -> bool:
-    return inspect_query(query)[1]
+class RemoteSnapshot(Snapshot):
+    """One release in the remote store: its graph is the default graph of every query."""
+
+    def __init__(self, store: "RemoteStore", info: ReleaseInfo, graph: str):
+        super().__init__(info)
+        self._store, self.graph = store, graph
+
+    def _query(self, query: str, accept: str):
+        response = self._store.post([("query", query), *self._store.dataset(self.graph)], accept)
+        if response.status != 200:
+            raise RemoteQueryError(response.status, response.data.decode("utf-8", "replace"))
+        return response
+
+    def select(self, query: str) -> list[dict]:
+        data = json.loads(self._query(query, SELECT_TYPES).data)
+        return [{name: term_from_json(value) for name, value in row.items()}
+                for row in data["results"]["bindings"]]
+
+    def ask(self, query: str) -> bool:
+        return bool(json.loads(self._query(query, SELECT_TYPES).data)["boolean"])
+
+    def construct(self, query: str) -> Graph:
+        response = self._query(query, GRAPH_TYPES)
+        media_type = response.headers.get("Content-Type", "text/turtle").split(";")[0].strip().lower()
+        graph = result_graph()
+        for triple in ox.parse(response.data, PARSERS.get(media_type, ox.RdfFormat.TURTLE)):
+            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
+                       virtuoso_geometry(to_rdflib(triple.object))))
+        return graph
+
+    def dispatch_public_query(self, paths: PublicQueryPaths[T]) -> T:
+        return paths.through_the_store(self.sparql)
+
+    def sparql(self, query: str, *, default_graphs=(), named_graphs=(), public_graph: str | None = None,
+               timeout: float | None = None, inspected: tuple[str | None, bool] | None = None):
+        """A public query's answer as pyoxigraph objects, like ``pyoxigraph.Store.query`` gives them.
+
+        ``QuerySolutions`` (SELECT), ``QueryBoolean`` (ASK) or an iterator of ``Triple`` (CONSTRUCT,
+        DESCRIBE), so the SPARQL endpoint serialises (and cuts at its row limit) remote answers with the
+        same code as embedded ones. The dataset is this release; protocol ``default-graph-uri``/
+        ``named-graph-uri`` values naming ``public_graph`` mean this release, any other graph is empty.
+        FROM / FROM NAMED raise :class:`DatasetClauseError` (some stores, Virtuoso, add them to the
+        protocol dataset instead of letting it win, which would expose other graphs); the store's
+        refusal of a query raises :class:`RemoteQueryError` (its ``status`` and ``message``); past
+        ``timeout`` :class:`StoreTimeout`. ``inspected``: :func:`inspect_query`'s answer when the caller
+        has parsed the query already (the SPARQL endpoint's guard does), to spare a second parse.
+        """
+        form, dataset_clause = inspected if inspected is not None else inspect_query(query)
+        if dataset_clause:
+            raise DatasetClauseError("FROM and FROM NAMED are not supported here: this endpoint serves one "
+                                     "dataset (use the default graph, or default-graph-uri).")
+        accept = {"SelectQuery": SELECT_TYPES, "AskQuery": SELECT_TYPES, "ConstructQuery": GRAPH_TYPES,
+                  "DescribeQuery": GRAPH_TYPES}.get(form, ANY_RESULT)
+        response = self._store.post([("query", query), *self._public_dataset(default_graphs, named_graphs,
+                                                                             public_graph)], accept, timeout)
+        if response.status != 200:
+            raise RemoteQueryError(response.status, response.data.decode("utf-8", "replace"))
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type in RESULT_PARSERS:
+            return ox.parse_query_results(response.data, RESULT_PARSERS[media_type])
+        return ox.parse(response.data, PARSERS.get(media_type, ox.RdfFormat.TURTLE))
+
+    def _public_dataset(self, default_graphs, named_graphs, public_graph) -> list[tuple[str, str]]:
+        if not (default_graphs or named_graphs):
+            return self._store.dataset(self.graph)
+        none = self._store.layout.no_graph
+        mapped = lambda iris: [self.graph if iri == public_graph else none for iri in iris]  # noqa: E731
+        return ([("default-graph-uri", g) for g in mapped(default_graphs) or [none]]
+                + [("named-graph-uri", g) for g in mapped(named_graphs) or [none]])
 
 
 class RemoteStore(GraphStore):
@@ -154,13 +200,14 @@ class RemoteStore(GraphStore):
         self.url = settings.remote_query_url
         self.timeout = urllib3.Timeout(connect=settings.remote_connect_timeout, read=settings.remote_read_timeout)
         self.http = urllib3.PoolManager(num_pools=4, maxsize=pool_size, retries=False, timeout=self.timeout)
+        self._last: RemoteSnapshot | None = None  # reused while the release stays (stable for caches keyed by it)
 
     # -- HTTP ---------------------------------------------------------------------------------
     def _unavailable(self, why: str) -> StoreUnavailable:
-        return StoreUnavailable(f"The data store is not reachable right now ({why}). Please try again shortly.",
-                                self.settings.retry_after)
+        return StoreUnavailable(f"The data store is not reachable right now ({why}). Please try again shortly.")
 
-    def _post(self, fields: list[tuple[str, str]], accept: str, timeout: float | None = None):
+    def post(self, fields: list[tuple[str, str]], accept: str, timeout: float | None = None):
+        """POST a query to the store; availability and time limits raise the store interface's errors."""
         body = urlencode(fields).encode("utf-8")
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
         limit = self.timeout if timeout is None else urllib3.Timeout(
@@ -170,7 +217,7 @@ class RemoteStore(GraphStore):
                 response = self.http.request("POST", self.url, body=body, headers=headers, timeout=limit)
                 break
             except urllib3.exceptions.ReadTimeoutError:
-                raise QueryTimeout("The data store did not answer in time.", self.settings.retry_after) from None
+                raise StoreTimeout("The data store did not answer in time.") from None
             except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError) as error:
                 raise self._unavailable(type(error).__name__) from None
             except urllib3.exceptions.ProtocolError as error:
@@ -182,113 +229,27 @@ class RemoteStore(GraphStore):
             raise self._unavailable(f"HTTP {response.status}")
         # Virtuoso's "anytime" queries answer 200 with a partial result when they hit a time limit.
         if response.status == 200 and "X-SQL-State" in response.headers:
-            raise QueryTimeout("The data store stopped the query at its time limit.", self.settings.retry_after)
+            raise StoreTimeout("The data store stopped the query at its time limit.")
         return response
 
-    def _dataset(self, graph: str) -> list[tuple[str, str]]:
+    def dataset(self, graph: str) -> list[tuple[str, str]]:
+        """Protocol dataset parameters: ``graph`` as the default graph, no named graph."""
         return [("default-graph-uri", graph), ("named-graph-uri", self.layout.no_graph)]
 
-    def _query(self, query: str, accept: str, timeout: float | None = None):
-        graph = self.release_graph()
-        response = self._post([("query", query), *self._dataset(graph)], accept, timeout)
-        if response.status != 200:
-            raise RemoteQueryError(response.status, response.data.decode("utf-8", "replace"))
-        return response
-
     # -- release --------------------------------------------------------------------------------
-    def _fetch_release(self) -> tuple[ReleaseInfo, str]:
-        response = self._post([("query", self.layout.current_query())], SELECT_TYPES)
+    def snapshot(self) -> RemoteSnapshot:
+        """The release the store serves now; its dumps are served from ``build/releases/<id>`` if present."""
+        response = self.post([("query", self.layout.current_query())], SELECT_TYPES)
         if response.status != 200:
             raise self._unavailable(f"HTTP {response.status} reading the release pointer")
         rows = json.loads(response.data)["results"]["bindings"]
         if not rows:
-            raise StoreUnavailable("No release has been published to the data store yet: run `ikpe-lod publish`.",
-                                   self.settings.retry_after)
-        graph = rows[0]["graph"]["value"]
-        manifest = json.loads(rows[0]["manifest"]["value"])
+            raise StoreUnavailable("No release has been published to the data store yet: run `ikpe-lod publish`.")
+        graph, manifest = rows[0]["graph"]["value"], json.loads(rows[0]["manifest"]["value"])
         local = Path(self.settings.build_dir) / "releases" / manifest["release"]
-        folder = local if (local / "manifest.json").exists() else None
-        return ReleaseInfo(manifest["release"], manifest["created"], manifest, folder), graph
-
-    def _current(self) -> tuple[ReleaseInfo, str]:
-        from flask import g, has_app_context
-
-        if has_app_context():
-            cached = g.get("ikpe_remote_release")
-            if cached is not None:
-                return cached
-        current = self._fetch_release()
-        if has_app_context():
-            g.ikpe_remote_release = current
-        return current
-
-    def release(self) -> ReleaseInfo:
-        """The release the store serves now; its dumps are served from ``build/releases/<id>`` if present."""
-        return self._current()[0]
-
-    def release_graph(self) -> str:
-        return self._current()[1]
-
-    # -- queries --------------------------------------------------------------------------------
-    def select(self, query: str, timeout: float | None = None) -> list[dict]:
-        data = json.loads(self._query(query, SELECT_TYPES, timeout).data)
-        return [{name: term_from_json(value) for name, value in row.items()}
-                for row in data["results"]["bindings"]]
-
-    def ask(self, query: str, timeout: float | None = None) -> bool:
-        return bool(json.loads(self._query(query, SELECT_TYPES, timeout).data)["boolean"])
-
-    def construct(self, query: str, timeout: float | None = None) -> Graph:
-        response = self._query(query, GRAPH_TYPES, timeout)
-        media_type = response.headers.get("Content-Type", "text/turtle").split(";")[0].strip().lower()
-        graph = result_graph()
-        for triple in ox.parse(response.data, PARSERS.get(media_type, ox.RdfFormat.TURTLE)):
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate),
-                       virtuoso_geometry(to_rdflib(triple.object))))
-        return graph
-
-    def sparql(self, query: str, *, default_graphs=(), named_graphs=(), public_graph: str | None = None,
-               timeout: float | None = None, inspected: tuple[str | None, bool] | None = None):
-        """A public query's answer as pyoxigraph objects, like ``pyoxigraph.Store.query`` gives them.
-
-        ``QuerySolutions`` (SELECT), ``QueryBoolean`` (ASK) or an iterator of ``Triple`` (CONSTRUCT,
-        DESCRIBE), so the SPARQL endpoint serialises (and cuts at its row limit) remote answers with the
-        same code as embedded ones. The dataset is the release in service; protocol
-        ``default-graph-uri``/``named-graph-uri`` values naming ``public_graph`` mean that release, any
-        other graph is empty. FROM / FROM NAMED raise :class:`DatasetClauseError`; the store's refusal of
-        a query raises :class:`RemoteQueryError` (its ``status`` and ``message``); past ``timeout``
-        :class:`QueryTimeout`. ``inspected``: :func:`inspect_query`'s answer when the caller has parsed
-        the query already (the SPARQL endpoint's guard does), to spare a second parse.
-        """
-        form, dataset_clause = inspected if inspected is not None else inspect_query(query)
-        if dataset_clause:
-            raise DatasetClauseError("FROM and FROM NAMED are not supported here: this endpoint serves one "
-                                     "dataset (use the default graph, or default-graph-uri).")
-        accept = {"SelectQuery": SELECT_TYPES, "AskQuery": SELECT_TYPES, "ConstructQuery": GRAPH_TYPES,
-                  "DescribeQuery": GRAPH_TYPES}.get(form, ANY_RESULT)
-        release = self.release_graph()
-        mapped = lambda iris: [release if iri == public_graph else self.layout.no_graph for iri in iris]  # noqa: E731
-        if default_graphs or named_graphs:
-            dataset = [("default-graph-uri", g) for g in mapped(default_graphs) or [self.layout.no_graph]]
-            dataset += [("named-graph-uri", g) for g in mapped(named_graphs) or [self.layout.no_graph]]
-        else:
-            dataset = self._dataset(release)
-        response = self._post([("query", query), *dataset], accept, timeout)
-        if response.status != 200:
-            raise RemoteQueryError(response.status, response.data.decode("utf-8", "replace"))
-        media_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if media_type in RESULT_PARSERS:
-            return ox.parse_query_results(response.data, RESULT_PARSERS[media_type])
-        return ox.parse(response.data, PARSERS.get(media_type, ox.RdfFormat.TURTLE))
-
-    def query_raw(self, query: str, accept: str, timeout: float | None = None) -> RawResult:
-        """Pass a (public, already checked) query to the store and return its answer as it is.
-
-        The dataset is fixed to the release in service. FROM / FROM NAMED are refused
-        (:class:`DatasetClauseError`): some stores (Virtuoso) add them to the protocol dataset
-        instead of letting the protocol dataset win, which would expose other graphs.
-        """
-        if has_dataset_clause(query):
-            raise DatasetClauseError("FROM and FROM NAMED are not supported: this endpoint serves one dataset.")
-        response = self._post([("query", query), *self._dataset(self.release_graph())], accept, timeout)
-        return RawResult(response.status, response.headers.get("Content-Type", ""), response.data)
+        info = ReleaseInfo(manifest["release"], manifest["created"], manifest,
+                           local if (local / "manifest.json").exists() else None)
+        last = self._last
+        if last is None or last.graph != graph or last.release() != info:
+            last = self._last = RemoteSnapshot(self, info, graph)
+        return last

@@ -7,7 +7,7 @@ from flask import Flask, abort, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..settings import Settings, load_settings
-from ..store import QueryTimeout, StoreUnavailable, open_store
+from ..store import StoreError, open_store
 
 MAX_URL_LENGTH = 2048
 OWN_LENGTH_LIMITS = ("/sparql",)  # answer 414/413 themselves, with their own (documented) limit
@@ -18,7 +18,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     settings = settings or load_settings(**overrides)
     app = Flask(__name__)
     app.config["SETTINGS"] = settings
-    app.extensions["ikpe_store"] = open_store(settings)
+
+    from . import store_access
+
+    store_access.init_app(app, open_store(settings))
 
     from . import i18n
 
@@ -40,30 +43,14 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.before_request(refuse_malformed_urls)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, error_page)
-    app.register_error_handler(StoreUnavailable, store_unavailable)
-    app.register_error_handler(QueryTimeout, store_unavailable)
+    app.register_error_handler(StoreError, store_unavailable)
 
-    from .. import logging_setup
-    from . import health, limits
+    from . import access_log, health, limits
 
     app.register_blueprint(health.blueprint)
     limits.init_app(app)  # WSGI middleware: 429 + Retry-After past a limit
-    logging_setup.init_app(app)  # last, so it wraps the limits and logs the 429s too
+    access_log.init_app(app)  # last, so it wraps the limits and logs the 429s too
     return app
-
-
-def warm_up(app: Flask) -> None:
-    """Open the release in service and start the SPARQL query processes now instead of at the first
-    request. gunicorn calls this in each new worker from a background thread (deploy/gunicorn.conf.py),
-    so the worker answers meanwhile; a store that is not there yet is opened later, as usual."""
-    from . import sparql
-
-    with app.app_context():
-        try:
-            app.extensions["ikpe_store"].release()
-            sparql.start_engine()
-        except Exception as error:  # noqa: BLE001 — the requests will report it
-            app.logger.warning("warm-up at worker start failed: %r", error)
 
 
 def refuse_malformed_urls():
@@ -116,11 +103,11 @@ def error_page(error: HTTPException):
     return response
 
 
-def store_unavailable(error):
+def store_unavailable(error: StoreError):
     """503 Service Unavailable with Retry-After when the store is down, missing or too slow."""
     from flask import current_app
 
-    retry = getattr(current_app.config["SETTINGS"], "retry_after", 30)
+    retry = current_app.config["SETTINGS"].retry_after
     try:
         body = render_template("errors/503.html", retry_after=retry, breadcrumbs=None)
         mimetype = "text/html"

@@ -36,6 +36,7 @@ from .. import catalog as catalog_data
 from ..catalog import hydra
 from ..catalog.vocab import bind_prefixes
 from ..store import StoreUnavailable
+from .store_access import request_snapshot
 
 blueprint = Blueprint("catalog", __name__)
 
@@ -89,7 +90,7 @@ def _settings():
 
 def _release_catalog() -> catalog_data.ReleaseCatalog:
     try:
-        info = current_app.extensions["ikpe_store"].release()
+        info = request_snapshot().release()
     except StoreUnavailable:
         abort(503)
     if info.path is None or not (info.path / "catalog" / "index.json").exists():
@@ -444,7 +445,7 @@ def _uncompressed_ntriples(folder: Path, name: str, release: str, versioned: boo
 
 def _current_release_info():
     try:
-        info = current_app.extensions["ikpe_store"].release()
+        info = request_snapshot().release()
     except StoreUnavailable:
         abort(503)
     if info.path is None:

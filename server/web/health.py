@@ -7,7 +7,7 @@ JSON, never cached::
      "process": {"pid": …, …}}
 
 ``mode`` (embedded store only): ``disk`` while the in-memory copy of a new release is still loading
-(or with ``IKPE_STORE_IN_MEMORY=false``), ``memory`` once requests are answered from the copy.
+(or with ``IKPE_STORE_MEMORY_COPY`` other than ``all``), ``memory`` once requests are answered from the copy.
 
 ``200`` when a release is in service and the store answers a trivial query; ``503`` (with
 ``Retry-After``) otherwise, with ``"status": "unavailable"`` and the reason. It carries no secrets
@@ -21,6 +21,7 @@ import time
 from flask import Blueprint, current_app, jsonify
 
 from ..store import StoreUnavailable
+from .store_access import request_snapshot
 
 blueprint = Blueprint("health", __name__)
 
@@ -30,25 +31,23 @@ STARTED = time.time()
 @blueprint.route("/health", methods=["GET", "HEAD"])
 def health():
     settings = current_app.config["SETTINGS"]
-    store = current_app.extensions["ikpe_store"]
     body = {"status": "ok", "release": None,
             "store": {"kind": settings.store, "reachable": False, "seconds": None},
             "process": {"pid": os.getpid(), "uptime_seconds": round(time.time() - STARTED, 1)}}
-    limiter = current_app.extensions.get("ikpe_limits")
-    if limiter is not None:
-        body["process"]["requests_in_progress"] = limiter.in_flight
-        body["process"]["queries_in_progress"] = limiter.queries_in_flight
-        body["process"]["refused_429"] = limiter.refused
+    limiter = current_app.extensions["ikpe_limits"]
+    body["process"].update(requests_in_progress=limiter.in_flight, queries_in_progress=limiter.queries_in_flight,
+                           refused_429=limiter.refused)
     problem = None
     try:
-        release = store.release()
+        snapshot = request_snapshot()
+        release = snapshot.release()
         body["release"] = {"id": release.id, "created": release.created,
                            "triples": release.manifest.get("triples")}
         started = time.perf_counter()
-        store.ask("ASK { ?s ?p ?o }")
+        snapshot.ask("ASK { ?s ?p ?o }")
         body["store"].update(reachable=True, seconds=round(time.perf_counter() - started, 4))
-        if getattr(store, "mode", None):
-            body["store"]["mode"] = store.mode
+        if snapshot.mode:
+            body["store"]["mode"] = snapshot.mode
     except StoreUnavailable as error:
         problem = str(error)
     except Exception as error:  # noqa: BLE001 — a health check reports, it does not fail

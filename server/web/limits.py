@@ -24,7 +24,7 @@ import threading
 import time
 from collections import defaultdict
 
-from ..wsgi_body import FinishingBody
+from .wsgi_body import FinishingBody
 
 EXEMPT_PATHS = ("/health",)
 BUCKETS_KEPT = 10000  # forget idle clients' token buckets beyond this many

@@ -28,6 +28,7 @@ from ..store import StoreUnavailable
 from .i18n import current_language
 from .links import LOCAL_NAME
 from .page_cache import mark_uncacheable
+from .store_access import request_snapshot
 
 blueprint = Blueprint("pictures", __name__)
 
@@ -40,17 +41,13 @@ def _settings():
     return current_app.config["SETTINGS"]
 
 
-def _store():
-    return current_app.extensions["ikpe_store"]
-
-
 def _language() -> pictures.Language:
     """The interface language of the request with its gettext catalogue (Flask-Babel's)."""
     return pictures.Language(current_language(), get_translations())
 
 
 def _release_id() -> str:
-    return _store().release().id
+    return request_snapshot().release().id
 
 
 def cached(key: tuple, make):
@@ -88,14 +85,15 @@ def _map(kind: str, iri: str | None, standalone: bool) -> str:
     if kind not in pictures.MAP_KINDS:
         return ""
     return cached(("map", kind, iri, current_language(), standalone, request.host_url if standalone else ""),
-                  lambda: pictures.map_picture(_store(), _settings(), kind, iri, _output(kind, "map", standalone)))
+                  lambda: pictures.map_picture(request_snapshot(), _settings(), kind, iri,
+                                               _output(kind, "map", standalone)))
 
 
 def _timeline(kind: str, iri: str | None, standalone: bool) -> str:
     if kind not in pictures.TIMELINE_KINDS:
         return ""
     return cached(("timeline", kind, iri, current_language(), standalone, request.host_url if standalone else ""),
-                  lambda: pictures.timeline_picture(_store(), _settings(), kind, iri,
+                  lambda: pictures.timeline_picture(request_snapshot(), _settings(), kind, iri,
                                                     _output(kind, "timeline", standalone)))
 
 
@@ -142,7 +140,7 @@ def _svg_response(svg: str) -> Response:
 
 
 def _exists(iri: str) -> bool:
-    return _store().ask(f"ASK {{ <{iri}> ?p ?o }}")
+    return request_snapshot().ask(f"ASK {{ <{iri}> ?p ?o }}")
 
 
 def _thing(kind: str, slug: str) -> str:
@@ -183,7 +181,7 @@ def timeline_thing(kind: str, slug: str):
 
 # -- overview -------------------------------------------------------------------------------------
 def overview_view(lang: str) -> dict:
-    facts = data.overview(_store(), _settings())
+    facts = data.overview(request_snapshot(), _settings())
     labels = facts["labels"]
     link = _href(False)
 

@@ -23,7 +23,9 @@ from ..kg.namespaces import IKPE
 from ..search.query import SearchUnavailable, index_for
 from ..search import reconcile as matching
 from ..search.reconcile import SERVICES, InvalidQuery, Scope, Service
+from ..store import StoreError
 from .i18n import LANGUAGES, current_language
+from .store_access import request_snapshot
 
 blueprint = Blueprint("reconcile", __name__)
 
@@ -47,7 +49,10 @@ def _translations() -> dict:
 
 
 def _scope(service: Service) -> Scope:
-    index = index_for(current_app.extensions["ikpe_store"])
+    try:
+        index = index_for(request_snapshot())
+    except StoreError as error:  # no release, store down: no index either
+        raise SearchUnavailable(str(error)) from None
     return Scope(index, service, _settings().id_base, current_language(), _translations())
 
 

@@ -30,6 +30,7 @@ from .links import LOCAL_NAME
 from .lifecycle import tombstone
 from .presentation import View
 from .schema_org import main_entity, script_json
+from .store_access import request_snapshot
 from .vocabulary import VocabularyView, document_graph, subproperties
 
 blueprint = Blueprint("resources", __name__)
@@ -51,10 +52,6 @@ PLURALS = {
     "scheme": _l("Concept schemes"), "source": _l("Source documents"), "reference": _l("Reference datasets"),
     "event": _l("Change events"),
 }
-
-
-def _store():
-    return current_app.extensions["ikpe_store"]
 
 
 @blueprint.app_context_processor
@@ -79,7 +76,7 @@ def _gone(iri: str):
     from .describe import describe
 
     lang = current_language()
-    graph = describe(_store(), iri)
+    graph = describe(request_snapshot(), iri)
     view = View(graph, iri, lang)
     withdrawn = next(iter(graph.objects(URIRef(iri), IKPE.withdrawnOn)), None)
     html = render_template("errors/410.html", breadcrumbs=None, tomb_label=view.title,
@@ -113,14 +110,14 @@ def thing(local):
     _check_local(local)
     settings = _settings()
     iri = settings.id_base + local
-    gone = tombstone(_store(), iri)
+    gone = tombstone(request_snapshot(), iri)
     if gone is not None and not gone.gone:
         from .links import local_path
 
         return redirect(local_path(gone.moved_to) or gone.moved_to, code=301)
     if gone is not None:
         return _gone(iri)
-    if not _store().ask(f"ASK {{ {iri_ref(iri)} ?p ?o }}"):
+    if not request_snapshot().ask(f"ASK {{ {iri_ref(iri)} ?p ?o }}"):
         abort(404)
     response = redirect(url_for("resources.document", local=local), code=303)
     response.headers["Link"] = f'<{url_for("resources.document", local=local)}>; rel="describedby"'
@@ -208,7 +205,7 @@ def _negotiated(response: Response, release, media_type: str, negotiated: bool, 
 @blueprint.route("/doc/<path:local>", methods=["GET", "HEAD"], endpoint="document")
 def document_view(local):
     _check_local(local)
-    store, settings = _store(), _settings()
+    store, settings = request_snapshot(), _settings()
     # rendered documents are kept per (release, path, query, the type Accept selects, language): a hit
     # skips the queries and the rendering; the release pinned for this request is part of the key
     cache_key = page_cache.key(store.release().id, request.path, request.query_string.decode("latin-1"),
@@ -282,7 +279,7 @@ def _counts(store) -> dict[str, int]:
 
 @blueprint.route("/", methods=["GET", "HEAD"])
 def home():
-    store = _store()
+    store = request_snapshot()
     release = store.release()
     counts = _counts(store)
     types = [{"slug": s, "label": str(PLURALS[s]), "count": n, "href": url_for("resources.type_index", slug=s)}
@@ -296,7 +293,7 @@ def home():
 def type_index(slug):
     if slug not in INDEX_TYPES:
         abort(404)
-    store, settings = _store(), _settings()
+    store, settings = request_snapshot(), _settings()
     release = store.release()
     lang = current_language()
     cls = INDEX_TYPES[slug]
@@ -354,7 +351,7 @@ def vocabulary(name):
             abort(404, description=gettext("Unknown format “.%(suffix)s”.", suffix=suffix))
     media_type = _chosen_media_type(suffix)
     negotiated = suffix is None and not request.args.get("format")
-    release = _store().release()
+    release = request_snapshot().release()
     base_path = f"/def/{name}"
     iri = f"{settings.public_base}/def/{name}"
     if media_type != HTML_MEDIA_TYPE:
@@ -372,7 +369,7 @@ def vocabulary(name):
 
 @blueprint.route("/sitemap.xml", methods=["GET", "HEAD"])
 def sitemap():
-    store, settings = _store(), _settings()
+    store, settings = request_snapshot(), _settings()
     release = store.release()
     urls = sitemaps.page_urls(store, settings, INDEX_TYPES)
     lastmod = release.created[:10] if release.created else None

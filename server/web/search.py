@@ -8,14 +8,12 @@ from jinja2 import TemplateNotFound
 
 from ..search import SearchUnavailable, index_for
 from ..search.query import MAX_QUERY_CHARS, highlight, parse, snippet
+from ..store import StoreError
+from .store_access import request_snapshot
 
 blueprint = Blueprint("search", __name__)
 
 SUGGEST_LIMIT = 10
-
-
-def _store():
-    return current_app.extensions["ikpe_store"]
 
 
 def _settings():
@@ -108,11 +106,11 @@ def search():
     json_form = _wants_json()
     error = None
     try:
-        index = index_for(_store())
+        index = index_for(request_snapshot())
         results = index.search(query, limit=page_size, offset=(page - 1) * page_size,
                                types=(type_filter,) if type_filter else ())
-        release = _store().release().id
-    except SearchUnavailable as problem:
+        release = request_snapshot().release().id
+    except (SearchUnavailable, StoreError) as problem:  # no release, store down: no index either
         current_app.logger.warning("search unavailable: %s", problem)
         error, results, release = str(problem), None, None
     if json_form:
@@ -151,8 +149,8 @@ def suggest():
     query = parse(request.args.get("q", ""))
     limit = _int_arg("limit", SUGGEST_LIMIT, 1, 50)
     try:
-        results = index_for(_store()).search(query, limit=limit)
-    except SearchUnavailable as problem:
+        results = index_for(request_snapshot()).search(query, limit=limit)
+    except (SearchUnavailable, StoreError) as problem:  # no release, store down: no index either
         response = jsonify({"error": "search unavailable", "detail": str(problem)})
         response.status_code = 503
         return _cors(response)

@@ -5,27 +5,25 @@ clients, the query UI (YASGUI, served from our host) for people. The work is don
 from __future__ import annotations
 
 import socket
-import threading
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from ..kg.namespaces import PREFIXES, graph_name
+from ..kg.namespaces import PREFIXES
 from ..sparql import examples, results
-from . import answer_cache
-from ..sparql.engine import EngineBusy, QueryCancelled, QueryEngine, QueryTimedOut, WorkerLost
-from ..sparql.execute import Answer, Config, Job, respond
-from ..sparql.guard import FORMS, Refused, screen
+from ..sparql.engine import EngineBusy, QueryCancelled, QueryTimedOut, WorkerLost
 from ..sparql.protocol import ProtocolError, negotiate, read_request
+from ..sparql.service import PublicQuery
 from ..sparql.service_description import describe
-from ..store import QueryTimeout, StoreUnavailable
-from ..store.remote import DatasetClauseError, RemoteQueryError, RemoteStore
+from ..store import StoreTimeout, StoreUnavailable
+from . import answer_cache
+from .query_engine import engine_of, engine_started, warm_up_in_background
+from .store_access import request_snapshot
 
 blueprint = Blueprint("sparql", __name__)
 
 ALLOWED = "GET, HEAD, POST, OPTIONS"
 EXPOSED = "Content-Type, X-SPARQL-Truncated, X-SPARQL-Max-Rows, Warning, Retry-After"
-_engine_lock = threading.Lock()
 
 
 def _settings():
@@ -103,58 +101,20 @@ def preflight() -> Response:
 
 
 # -- queries ---------------------------------------------------------------------------------------
-def config(settings) -> Config:
-    return Config(graph_name=graph_name(settings.public_base), in_memory=settings.store_in_memory in ("sparql", "all"),
-                  max_rows=settings.sparql_max_rows, federation_allow=tuple(settings.sparql_federation_allow),
-                  prefixes={k: str(v) for k, v in PREFIXES.items()})
-
-
-def engine() -> QueryEngine:
-    app = current_app._get_current_object()
-    engine = app.extensions.get("ikpe_sparql_engine")
-    if engine is None:
-        with _engine_lock:
-            engine = app.extensions.get("ikpe_sparql_engine")
-            if engine is None:
-                settings = _settings()
-                release = app.extensions["ikpe_store"].release()
-                engine = QueryEngine(config(settings), str(release.path), workers=settings.sparql_workers,
-                                     isolate=not settings.sparql_federation_allow)
-                app.extensions["ikpe_sparql_engine"] = engine
-    return engine
-
-
-def start_engine() -> None:
-    """Start the query processes now (embedded store), so they load the release before the first query."""
-    if not isinstance(current_app.extensions["ikpe_store"], RemoteStore):
-        engine()
-
-
 def run_query(query_request, choice) -> Response:
     settings = _settings()
-    store = current_app.extensions["ikpe_store"]
-    timeout = timed_out(settings)
     try:
-        release = store.release()
-        cache_key = answer_cache.key(release.id, query_request, choice)
-        answer = answer_cache.lookup(cache_key)
-        if answer is None:
-            if isinstance(store, RemoteStore):
-                answer = remote_answer(store, query_request, choice, settings)
-            else:
-                job = Job(query_request.query, str(release.path), choice.results, choice.graph,
-                          query_request.default_graphs or None, query_request.named_graphs or None)
-                answer = engine().run(job, settings.sparql_timeout, client_gone_check())
-            answer_cache.keep(cache_key, answer)
+        answer = answer_of(query_request, choice)
     except QueryTimedOut:
-        return timeout
+        return timed_out(settings)
+    except StoreTimeout:  # the remote store: our read timeout, or the store's own time limit
+        response = timed_out(settings)
+        response.headers["Retry-After"] = str(settings.retry_after)
+        return response
     except QueryCancelled:  # nobody reads this; 499 (nginx's "client closed request") for the access log
         response = plain(499, "Query stopped: the client closed the connection.")
         response.status = "499 Client Closed Request"
         return response
-    except QueryTimeout as error:  # the remote store: our read timeout, or the store's own time limit
-        timeout.headers["Retry-After"] = str(error.retry_after)
-        return timeout
     except StoreUnavailable as error:
         return plain(503, f"No data to query: {error}", {"Retry-After": str(settings.retry_after)})
     except EngineBusy:
@@ -168,6 +128,20 @@ def run_query(query_request, choice) -> Response:
     response.headers["Cache-Control"] = "no-store" if answer.status != 200 else \
         f"public, max-age={settings.cache_max_age}"
     return response
+
+
+def answer_of(query_request, choice):
+    """The answer from the cache of this release, or evaluated on the release of this request."""
+    snapshot = request_snapshot()
+    cache_key = answer_cache.key(snapshot.release().id, query_request, choice)
+    answer = answer_cache.lookup(cache_key)
+    if answer is None:
+        app = current_app._get_current_object()
+        query = PublicQuery(query_request, choice, _settings(), lambda folder: engine_of(app, folder),
+                            client_gone_check())
+        answer = snapshot.dispatch_public_query(query)
+        answer_cache.keep(cache_key, answer)
+    return answer
 
 
 def client_gone_check():
@@ -205,53 +179,10 @@ def timed_out(settings) -> Response:
                       "or use the dumps for whole-graph work.")
 
 
-RDFLIB_FORMS = {short: name for name, short in FORMS.items()}
-
-
-def remote_answer(store: RemoteStore, query_request, choice, settings) -> Answer:
-    """A query on the remote store, under the rules of the embedded one.
-
-    The guard runs in full (every query is parsed: the store, not our network-less worker, runs it,
-    so only the four query forms and no SERVICE outside the allow-list may reach it). A SELECT without
-    its own LIMIT and without ORDER BY gets ``LIMIT max_rows + 1``, so the store never sends more than
-    the endpoint can use (not with ORDER BY: Virtuoso refuses a sorted LIMIT above its
-    ``MaxSortedTopRows``, 10000 by default). A cut result is seen as cut as long as a store's silent
-    result cap (Virtuoso's ``ResultSetMaxRows``) is above ``max_rows + 1``, see docs/deployment.md. The answer comes
-    back as pyoxigraph objects and is serialised and cut by the same code as the embedded store's.
-    """
-    settings_config = config(settings)
-    try:
-        screened = screen(query_request.query, settings_config.federation_allow, full=True)
-    except Refused as refused:
-        return Answer(refused.status, (refused.message + "\n").encode())
-    query = query_request.query
-    if screened.form == "SELECT" and screened.limit is None and not (screened.values_clause or screened.ordered):
-        query = f"{query}\nLIMIT {settings_config.max_rows + 1}"
-    dataset_clause = bool(screened.default_graphs or screened.named_graphs)
-    try:
-        outcome = store.sparql(query, default_graphs=query_request.default_graphs,
-                               named_graphs=query_request.named_graphs,
-                               public_graph=settings_config.graph_name, timeout=settings.sparql_timeout,
-                               inspected=(RDFLIB_FORMS[screened.form], dataset_clause))
-    except DatasetClauseError as error:
-        return Answer(400, f"{error}\n".encode())
-    except RemoteQueryError as error:
-        return Answer(400, f"The data store refused the query: {error.message.strip()[:2000]}\n".encode())
-    job = Job(query_request.query, "", choice.results, choice.graph)
-    try:
-        return respond(outcome, job, settings_config)
-    finally:
-        # pyoxigraph's results may only be dropped on the thread that made them. This frame can outlive
-        # the call (the guard's parser keeps caught exceptions whose tracebacks reach it), and then the
-        # cyclic GC would free `outcome` on whatever thread it runs on: a RuntimeError there. Drop it now.
-        del outcome
-
-
 # -- service description and query UI ----------------------------------------------------------------
 def service_description(fmt: str) -> Response:
-    store = current_app.extensions["ikpe_store"]
     try:
-        manifest = store.release().manifest
+        manifest = request_snapshot().release().manifest
     except StoreUnavailable:
         manifest = {}
     graph = describe(_settings(), manifest)
@@ -264,20 +195,12 @@ UI_PREFIXES = ("ikpe", "schema", "dcterms", "rdfs", "rdf", "skos", "org", "rov",
                "xsd", "owl", "geo", "void", "wd")
 
 
-def _warm_up(app) -> None:
-    with app.app_context():
-        try:
-            engine()
-        except Exception:  # noqa: BLE001 — the first query will report it
-            pass
-
-
 def query_ui(query: str | None = None) -> Response:
     from .i18n import current_language
 
     app = current_app._get_current_object()
-    if "ikpe_sparql_engine" not in app.extensions:  # a person is about to query: start the workers now
-        threading.Thread(target=_warm_up, args=(app,), daemon=True).start()
+    if not engine_started(app):  # a person is about to query: start the workers now
+        warm_up_in_background(app)
 
     lang = current_language()
     items = examples.load()

@@ -1,0 +1,17 @@
+"""Starting a module of this project as a fresh Python process (``python -m server.…``)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+def start_module(module: str, *args: str, **popen) -> subprocess.Popen:
+    """``python -m module args…`` with this interpreter, run from the project folder with the project
+    first on ``PYTHONPATH`` (so the child imports this checkout's code, whatever the caller's folder)."""
+    path = os.pathsep.join(filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=path)
+    return subprocess.Popen([sys.executable, "-m", module, *args], env=env, cwd=PROJECT_ROOT, **popen)
