@@ -4,14 +4,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
+from .settings import PROJECT_ROOT
 
 
 def start_module(module: str, *args: str, **popen) -> subprocess.Popen:
     """``python -m module args…`` with this interpreter, run from the project folder with the project
     first on ``PYTHONPATH`` (so the child imports this checkout's code, whatever the caller's folder)."""
-    path = os.pathsep.join(filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")]))
+    path = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
     env = dict(os.environ, PYTHONPATH=path)
     return subprocess.Popen([sys.executable, "-m", module, *args], env=env, cwd=PROJECT_ROOT, **popen)
