@@ -10,11 +10,17 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .kg.pipeline import assemble, build as run_build
 from .kg.release import BuildLockedError
+from .release_steps import RELEASE_STEPS
 from .report import print_problems, problems_json
 from .settings import load_settings
 
 STEPS = {"reading": "Reading source files", "mapping": "Mapping to RDF", "validating": "SHACL validation",
-         "store": "Loading the store", "dumps": "Writing dumps", "switch": "Switching to the new release"}
+         "store": "Loading the store", "dumps": "Writing dumps",
+         "write_definitions": "Writing the ontology and shapes documents",
+         "write_release_metadata": "Writing the catalog, VoID and project subsets",
+         "write_search_index": "Writing the search index", "switch": "Switching to the new release"}
+# relative folders on the command line are relative to the current directory, as a user expects
+FOLDER = click.Path(file_okay=False, resolve_path=True)
 
 
 def _progress(console: Console):
@@ -33,8 +39,8 @@ def _progress(console: Console):
 
 
 @click.group()
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), help="Source data folder (default: data/).")
-@click.option("--build-dir", type=click.Path(file_okay=False), help="Build output folder (default: build/).")
+@click.option("--data", "data_dir", type=FOLDER, help="Source data folder (default: the project's data/).")
+@click.option("--build-dir", type=FOLDER, help="Build output folder (default: the project's build/).")
 @click.pass_context
 def main(ctx, data_dir, build_dir):
     """Build, validate and serve the IKPE knowledge graph."""
@@ -77,7 +83,7 @@ def build(settings, lang, as_json):
     progress, step = _progress(console)
     try:
         with progress:
-            outcome = run_build(settings, lang, step)
+            outcome = run_build(settings, lang, step, steps=RELEASE_STEPS)
     except BuildLockedError as error:
         console.print(f"[red]{error}[/]")
         sys.exit(2)

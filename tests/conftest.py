@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from server.kg.pipeline import build
+from server.release_steps import build
 from server.settings import PROJECT_ROOT, load_settings
 from server.web.app import create_app
 

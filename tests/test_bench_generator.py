@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import generate  # noqa: E402
-from server.kg.pipeline import build  # noqa: E402
+from server.release_steps import build  # noqa: E402
 from server.settings import load_settings  # noqa: E402
 
 

@@ -19,7 +19,7 @@ from rdflib.namespace import SKOS, XSD
 
 from server.kg.derive import period_bounds
 from server.kg.namespaces import IKPE, SCHEMA, DCTERMS
-from server.kg.pipeline import build
+from server.release_steps import build
 from server.kg.release import build_lock, write_release
 from server.settings import PROJECT_ROOT, load_settings
 
@@ -287,11 +287,26 @@ def test_a_failing_release_step_leaves_nothing_behind(tmp_path):
     graph.add((thing("x"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("x", lang="de")))
     metadata = {"source_digest": "1" * 64, "public_base": "https://lod.ikpe-erfurt.de"}
 
-    def failing_step(graph, folder, manifest):
+    def failing_step(graph, folder, manifest, settings):
         assert (folder / "store").is_dir() and (folder / "dumps" / "SHA256SUMS").exists()
         raise OSError("No space left on device")
 
     with pytest.raises(OSError, match="No space left"):
-        write_release(graph, tmp_path, metadata, extra_steps=[failing_step])
+        write_release(graph, tmp_path, metadata, steps=[failing_step])
     assert list((tmp_path / "releases").iterdir()) == []
     assert not (tmp_path / "current").exists()
+
+
+def test_relative_folders_on_the_command_line_are_relative_to_the_current_directory(data_copy, tmp_path):
+    """``ikpe-lod --data data --build-dir out build`` run elsewhere reads and writes there, not in the project."""
+    projects = data_copy / "data" / "projects.yaml"
+    text = projects.read_text(encoding="utf-8")
+    assert "  shortName: ThILIK\n" in text
+    projects.write_text(text.replace("  shortName: ThILIK\n", "  shortName: ThILIK-Kopie\n", 1), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([sys.executable, "-m", "server.cli", "--data", "data", "--build-dir", "out", "build"],
+                            cwd=data_copy, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (PROJECT_ROOT / "out").exists()
+    with gzip.open(tmp_path / "out" / "current" / "dumps" / "ikpe.nt.gz", "rt", encoding="utf-8") as handle:
+        assert '"ThILIK-Kopie' in handle.read()

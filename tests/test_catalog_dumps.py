@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from server.kg.pipeline import build
+from server.release_steps import build
 from server.settings import load_settings
 
 TYPES = {"ikpe.ttl": "text/turtle; charset=utf-8", "ikpe.jsonld": "application/ld+json; charset=utf-8",
@@ -137,3 +137,19 @@ def test_catalog_file_is_trig_with_one_self_contained_block_per_graph(build_dir)
         total += len(quads)
     assert total == len(whole)
     assert sum(length for _, (_, length) in blocks) == len(data)
+
+
+def test_settings_passed_in_code_reach_the_catalog(tmp_path, monkeypatch):
+    """The catalog step uses the settings the build was given, not the environment's."""
+    monkeypatch.delenv("IKPE_CONTACT_EMAIL", raising=False)
+    base = "https://data.example.org/ikpe"
+    settings = load_settings(build_dir=tmp_path / "build", public_base=base, contact_email="daten@example.org",
+                             publisher_homepage="https://www.example.org/")
+    outcome = build(settings)
+    assert outcome.ok, [str(p) for p in outcome.problems]
+    index = json.loads((outcome.release / "catalog" / "index.json").read_text(encoding="utf-8"))
+    assert index["public_base"] == base and index["catalog"] == base + "/catalog"
+    assert all(entry["iri"].startswith(base + "/catalog/dataset/") for entry in index["datasets"])
+    trig = (outcome.release / "catalog" / "catalog.trig").read_text(encoding="utf-8")
+    assert "<mailto:daten@example.org>" in trig and "<https://www.example.org/>" in trig
+    assert "lod.ikpe-erfurt.de/catalog" not in trig

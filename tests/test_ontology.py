@@ -518,3 +518,67 @@ ikpe:Project rdfs:label "redefined"@en .
     assert "alignment uses undefined ikpe:NoSuchClass" in problems
     assert "ikpe:roleIn skos:closeMatch vivo:Grant: maps a class to a property or back" in problems
     assert any("only mappings belong here" in p for p in problems)
+
+
+# --------------------------------------------------------------------------
+#  served from the release: /def/ and the version IRI
+# --------------------------------------------------------------------------
+
+TITLE_EN = "IKPE ontology: projects, actors and Gebietskörperschaften"
+
+
+def turtle_of(client, path: str) -> Graph:
+    response = client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.mimetype == "text/turtle", (path, response.status_code)
+    return Graph().parse(data=response.get_data(as_text=True), format="turtle")
+
+
+@pytest.mark.parametrize("path", ["/def/ikpe/0.1.0", "/def/ikpe/0.1.0.ttl"])
+def test_the_version_iri_dereferences_to_the_ontology_of_that_version(client, path):
+    graph = turtle_of(client, path)
+    assert (ONTOLOGY_IRI, OWL.versionIRI, VERSION_IRI) in graph
+    assert (IKPE.Project, RDF.type, OWL.Class) in graph
+    assert len(graph) == len(turtle_of(client, "/def/ikpe"))
+
+
+def test_the_version_iri_has_the_ontology_page(client):
+    response = client.get("/def/ikpe/0.1.0?lang=en", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert TITLE_EN in html and 'id="Project"' in html
+    assert 'href="/def/ikpe/0.1.0"' in client.get("/def/ikpe?lang=en").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/def/ikpe/0.0.9", "/def/ikpe/alignment/9.9.9", "/def/shapes/0.1.0"])
+def test_a_version_the_release_does_not_carry_is_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_the_alignment_version_iri_dereferences(client):
+    graph = turtle_of(client, "/def/ikpe/alignment/0.1.0")
+    assert (ALIGNMENT_IRI, RDF.type, OWL.Ontology) in graph
+
+
+def test_def_shows_the_release_in_service_not_the_source_folder(data_copy, tmp_path):
+    from server.release_steps import build
+    from server.settings import load_settings
+    from server.web.app import create_app
+
+    settings = load_settings(data_dir=data_copy / "data", ontology_dir=data_copy / "ontology",
+                             shapes_dir=data_copy / "shapes", build_dir=tmp_path / "build")
+    assert build(settings).ok
+    client = create_app(settings).test_client()
+    source = data_copy / "ontology" / "ikpe.ttl"
+    source.write_text(source.read_text(encoding="utf-8").replace(TITLE_EN, "Edited title"), encoding="utf-8")
+    shapes = data_copy / "shapes" / "ikpe-shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n<urn:x:new> a <urn:x:Thing> .\n", encoding="utf-8")
+    for path in ("/def/ikpe?lang=en", "/def/ikpe/0.1.0?lang=en"):
+        html = client.get(path).get_data(as_text=True)
+        assert TITLE_EN in html and "Edited title" not in html
+    assert (URIRef("urn:x:new"), None, None) not in turtle_of(client, "/def/shapes")
+
+    import time
+    time.sleep(1.1)  # release ids have second resolution
+    assert build(settings).ok
+    assert "Edited title" in client.get("/def/ikpe?lang=en").get_data(as_text=True)
+    assert (URIRef("urn:x:new"), None, None) in turtle_of(client, "/def/shapes")

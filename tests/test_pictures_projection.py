@@ -123,6 +123,15 @@ def test_the_geometry_shapes_accept_the_build_and_reject_broken_geometry():
     assert any(focus == THILIK for focus, _ in results)
 
 
+def test_the_map_draws_only_the_boundaries_the_release_carries():
+    """A release without boundaries draws none: the source folder data/geo is never read at request time."""
+    from server.settings import load_settings
+
+    graph = Graph()
+    graph.add((URIRef(GK + "16051"), RDF.type, URIRef("https://lod.ikpe-erfurt.de/def/ikpe#KreisfreieStadt")))
+    assert data.areas(GraphOnlyStore(graph), load_settings()) == {}
+
+
 class GraphOnlyStore:
     """The store interface over an in-memory pyoxigraph copy of a graph (no release on disk)."""
 

@@ -63,7 +63,7 @@ def test_health_is_503_without_a_release(tmp_path):
 
 
 def test_health_follows_a_new_release(data_copy, tmp_path):
-    from server.kg.pipeline import build
+    from server.release_steps import build
 
     settings = load_settings(build_dir=tmp_path / "b", data_dir=data_copy / "data")
     assert build(settings).ok

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 from rdflib import Graph
 
+from server.kg.definitions import load_definitions
 from server.settings import load_settings
 from server.web.app import create_app
-from server.web.vocabulary import documents
 
 BASE = "https://lod.ikpe-erfurt.de"
 
@@ -172,7 +172,7 @@ def test_long_inverse_links_are_paged(small_pages):
 
 def test_ontology_documentation_has_an_anchor_for_every_term(client, settings):
     p = page(client, "/def/ikpe")
-    graph = documents(settings)[BASE + "/def/ikpe"]
+    graph = load_definitions(settings.current_release.resolve()).documents[BASE + "/def/ikpe"]
     terms = {str(s) for s in graph.subjects() if str(s).startswith(BASE + "/def/ikpe#")}
     assert len(terms) > 30
     missing = [t for t in terms if t.rsplit("#", 1)[1] not in p.ids]

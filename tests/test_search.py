@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from server.kg.pipeline import build
+from server.release_steps import build
 from server.search import FILE_NAME, SearchIndex
 from server.search.fold import fold, variants
 from server.search.query import highlight, match_expression, parse

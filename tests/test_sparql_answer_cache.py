@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.kg.pipeline import build
+from server.release_steps import build
 from server.settings import load_settings
 from server.web import answer_cache
 from server.web.app import create_app

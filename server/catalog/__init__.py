@@ -1,4 +1,4 @@
-"""DCAT-AP.de catalog and VoID description of the published data (issue: harvestable open data).
+"""DCAT-AP.de catalog and VoID description of the published data.
 
 The release step :func:`write_release_metadata` computes everything once per build and writes it
 into the release folder, beside the dumps, before the release goes live::
@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
+from ..store.embedded import to_rdflib
 from .dcat import CatalogContext, DumpFile, Entry, build_catalog
-from .subsets import Subsets, open_release_oxigraph, projects, read_ntriples, whole_graph_hash, write_subset
+from .subsets import Subsets, projects, read_ntriples, release_store, whole_graph_hash, write_subset
 from .vocab import PREFIXES, bind_prefixes
 from .void import build_void
 
@@ -60,16 +61,12 @@ def _dated(iri: str, key: str, digest: str, previous: dict, now: str, **extra) -
     return Entry(iri=iri, key=key, content_hash=digest, issued=issued, modified=modified, **extra)
 
 
-def write_release_metadata(graph, folder, manifest) -> None:
+def write_release_metadata(graph, folder, manifest, settings) -> None:
     """Release step: write the project subsets, the catalog, VoID and the index into ``folder``."""
-    from ..settings import load_settings
-
-    settings = load_settings(public_base=manifest.get("public_base"))
-    base = settings.public_base
     now = _utc(manifest["created"])
     folder = Path(folder)
     previous = _previous_index(folder)
-    store = open_release_oxigraph(graph, folder)
+    store = release_store(folder)
     # The step allocates millions of small objects while the build's rdflib graph (millions more) is
     # alive: with the cyclic GC on, every full collection walks all of them (measured: the step got
     # slower than linear). Nothing here makes reference cycles that must be collected early.
@@ -77,7 +74,7 @@ def write_release_metadata(graph, folder, manifest) -> None:
     gc.freeze()
     gc.disable()
     try:
-        _write(graph, store, folder, manifest, settings, base, now, previous)
+        _write(graph, store, folder, manifest, settings, now, previous)
     finally:
         if was_enabled:
             gc.enable()
@@ -92,7 +89,8 @@ def _ntriples_dump(folder: Path, manifest: dict) -> Path | None:
     return folder / "dumps" / name if name else None
 
 
-def _write(graph, store, folder: Path, manifest: dict, settings, base: str, now: str, previous: dict) -> None:
+def _write(graph, store, folder: Path, manifest: dict, settings, now: str, previous: dict) -> None:
+    base = settings.public_base
     seconds, started = {}, time.perf_counter()
     ntriples = read_ntriples(_ntriples_dump(folder, manifest))
 
@@ -153,27 +151,11 @@ def _write(graph, store, folder: Path, manifest: dict, settings, base: str, now:
                            "seconds": seconds}
 
 
-_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-
-def _rdflib(term):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return Literal(term.value) if datatype in (_STRING, _LANG_STRING) else Literal(term.value, datatype=URIRef(datatype))
-
-
-def _graph_of(data) -> Graph:
-    """An rdflib graph of TriG bytes (or of pyoxigraph quads)."""
+def _graph_of(data: bytes) -> Graph:
+    """An rdflib graph of TriG bytes."""
     g = bind_prefixes(Graph())
-    quads = ox.parse(data, format=ox.RdfFormat.TRIG) if isinstance(data, bytes) else data
-    for quad in quads:
-        g.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
+    for quad in ox.parse(data, format=ox.RdfFormat.TRIG):
+        g.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return g
 
 
@@ -187,11 +169,8 @@ class ReleaseCatalog:
     void: Graph
     head_block: list
     blocks: dict = field(default_factory=dict)   # dataset IRI → [offset, length] in catalog.trig
-    legacy: dict | None = None   # graph IRI → quads, for a release written before the blocks existed
 
     def _read(self, block) -> Graph:
-        if self.legacy is not None:
-            return _graph_of(self.legacy.get(block, []))
         offset, length = block
         with (self.folder / "catalog" / "catalog.trig").open("rb") as handle:
             handle.seek(offset)
@@ -224,8 +203,6 @@ class ReleaseCatalog:
 
     @functools.cached_property
     def _whole(self) -> Graph:
-        if self.legacy is not None:
-            return _graph_of(q for quads in self.legacy.values() for q in quads)
         return _graph_of((self.folder / "catalog" / "catalog.trig").read_bytes())
 
     def whole(self) -> Graph:
@@ -239,12 +216,6 @@ def load(folder: Path) -> ReleaseCatalog:
     target = folder / "catalog"
     index = json.loads((target / "index.json").read_text(encoding="utf-8"))
     void = Graph().parse(target / "void.ttl", format="turtle")
-    if "head" not in index:  # written by an older build: one TriG document, no block index
-        legacy = {}
-        for quad in ox.parse(path=str(target / "catalog.trig"), format=ox.RdfFormat.TRIG):
-            legacy.setdefault(quad.graph_name.value, []).append(quad)
-        return ReleaseCatalog(folder, index["public_base"], URIRef(index["catalog"]), index["datasets"], void,
-                              index["catalog"], {d["iri"]: d["iri"] for d in index["datasets"]}, legacy)
     return ReleaseCatalog(folder, index["public_base"], URIRef(index["catalog"]), index["datasets"], void,
                           index["head"], {d["iri"]: d["block"] for d in index["datasets"]})
 

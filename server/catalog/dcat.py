@@ -424,6 +424,22 @@ def build_catalog(graph: Graph, ctx: CatalogContext, entries: list[Entry]) -> Ca
     _agent(head, ctx, graph)
     _contact(head, ctx, graph)
 
+    _service(head, ctx, entries)
+
+    attribution_text = attribution(graph)
+    all_projects = [URIRef(e.subject) for e in entries if e.subject]
+    for entry in entries:
+        g = ds.graph(entry.iri)
+        if entry.subject:
+            _project_dataset(g, graph, ctx, entry, attribution_text, land, lookups)
+        else:
+            _graph_dataset(g, graph, ctx, entry, attribution_text, land, all_projects)
+        g.add((cat, DCAT.dataset, URIRef(entry.iri)))
+    return ds
+
+
+def _service(head, ctx: CatalogContext, entries: list[Entry]) -> None:
+    """The SPARQL endpoint as the catalog's data service, serving every dataset."""
     svc = ctx.service
     head.add((svc, RDF.type, DCAT.DataService))
     _add_both(head, svc, DCTERMS.title, "SPARQL-Endpunkt des IKPE-Wissensgraphen",
@@ -440,17 +456,6 @@ def build_catalog(graph: Graph, ctx: CatalogContext, entries: list[Entry]) -> Ca
     head.add((svc, DCTERMS.accessRights, ACCESS_RIGHT.PUBLIC))
     for entry in entries:
         head.add((svc, DCAT.servesDataset, URIRef(entry.iri)))
-
-    attribution_text = attribution(graph)
-    all_projects = [URIRef(e.subject) for e in entries if e.subject]
-    for entry in entries:
-        g = ds.graph(entry.iri)
-        if entry.subject:
-            _project_dataset(g, graph, ctx, entry, attribution_text, land, lookups)
-        else:
-            _graph_dataset(g, graph, ctx, entry, attribution_text, land, all_projects)
-        g.add((cat, DCAT.dataset, URIRef(entry.iri)))
-    return ds
 
 
 def _themes(g: Graph, subject, codes) -> None:

@@ -37,14 +37,9 @@ SUBSET_FORMATS = (
 )
 
 
-def open_release_oxigraph(graph, folder: Path) -> ox.Store:
-    """The release's store, read-only; an in-memory copy of ``graph`` if the folder has none."""
-    path = Path(folder) / "store"
-    if path.is_dir():
-        return ox.Store.read_only(str(path))
-    store = ox.Store()
-    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
-    return store
+def release_store(folder: Path) -> ox.Store:
+    """The store of the release being written, read-only (written before the release steps run)."""
+    return ox.Store.read_only(str(Path(folder) / "store"))
 
 
 def projects(store: ox.Store) -> list[str]:

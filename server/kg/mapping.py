@@ -2,8 +2,10 @@
 
 No per-field code: the context says what each key means (IRI, language map, date, nested records),
 this module checks each record against that (unknown keys, wrong shapes, ill-formed dates, duplicate
-ids, dangling references), remembers the file and line of every record and key, and hands the records
-to rdflib's JSON-LD parser.
+ids, dangling references), remembers the file and line of every record and key, and converts the
+records to triples with a direct converter driven by rdflib's processing of the same context
+(:meth:`Mapping.to_graph`); rdflib's JSON-LD parser is the reference it is tested against and the
+fallback for forms the converter leaves to it.
 """
 from __future__ import annotations
 

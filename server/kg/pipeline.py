@@ -5,16 +5,18 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from rdflib import Graph
 
+from .definitions import write_definitions
 from .derive import derive
 from .geometry import geometry_graph
 from .mapping import SourceIndex, check_references, load_records
 from .messages import message
 from .namespaces import graph_name
 from .problems import Location, ProblemList
-from .release import ReleaseWriter, build_lock, prune_releases
+from .release import ReleaseStep, ReleaseWriter, build_lock, prune_releases
 from .validate import load_turtle_dir, shacl_problems
 
 
@@ -99,7 +101,7 @@ def validate_mapped(mapped: Outcome, settings, language: str = "de", progress=la
     ontology, index = mapped.context
     shapes = load_turtle_dir(settings.shapes_dir)
     problems = shacl_problems(mapped.graph, shapes, ontology, index, language,
-                              getattr(settings, "shacl_engine", "turbo"))
+                              settings.shacl_engine)
     timings = dict(mapped.timings, validation=time.perf_counter() - started)
     if problems:
         return Outcome(problems, "validating", counts=mapped.counts, timings=timings)
@@ -112,18 +114,14 @@ def assemble(settings, language: str = "de", progress=lambda step: None) -> Outc
     return validate_mapped(mapped, settings, language, progress) if mapped.ok else mapped
 
 
-def release_steps(settings) -> list:
-    """Extra files each release carries, written before it goes live. One line per area."""
-    from ..catalog import write_release_metadata
-    from ..search import write_search_index
-
-    return [write_release_metadata, write_search_index]
-
-
-def build(settings, language: str = "de", progress=lambda step: None, steps=None) -> Outcome:
+def build(settings, language: str = "de", progress=lambda step: None, *,
+          steps: Sequence[ReleaseStep]) -> Outcome:
     """Validate and publish. Store and dumps are written by another process while SHACL runs; the
     release is switched to only when the graph conforms (otherwise it is removed unpublished).
-    ``steps``: the release steps to run (default :func:`release_steps`)."""
+
+    ``steps``: the release steps of the areas above this package (catalog, search index …), run in
+    order after the build's own (the ``/def/`` documents) and before the switch; the production
+    list is ``server.release_steps.RELEASE_STEPS``."""
     with build_lock(settings.build_dir):
         mapped = map_sources(settings, progress, language)
         if not mapped.ok:
@@ -140,8 +138,7 @@ def build(settings, language: str = "de", progress=lambda step: None, steps=None
             return outcome
         started = time.perf_counter()
         metadata = {"source_digest": digest, "public_base": settings.public_base, "counts": outcome.counts}
-        outcome.release = writer.finish(outcome.graph, metadata, progress,
-                                        release_steps(settings) if steps is None else steps)
+        outcome.release = writer.finish(outcome.graph, metadata, progress, [write_definitions, *steps], settings)
         outcome.timings.update(writer.timings)
         outcome.timings["release"] = time.perf_counter() - started
         prune_releases(settings.build_dir, settings.keep_releases)

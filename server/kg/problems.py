@@ -54,12 +54,3 @@ class ProblemList:
 
     def __iter__(self):
         return iter(self.items)
-
-
-class SourceDataError(Exception):
-    """The source data cannot be published; carries every problem found."""
-
-    def __init__(self, problems: ProblemList, stage: str):
-        self.problems = problems
-        self.stage = stage
-        super().__init__(f"{len(problems)} problem(s) found while {stage}")

@@ -5,6 +5,7 @@ Layout of ``build/``::
     releases/<release-id>/store/          the pyoxigraph store (RocksDB): the data in the default graph
                                           and again in the SPARQL dataset's named graph
     releases/<release-id>/dumps/          ikpe.ttl, ikpe.nt.gz, ikpe.jsonld, ikpe.rdf, SHA256SUMS
+    releases/<release-id>/def/            the ontology and shapes documents served under ``/def/``
     releases/<release-id>/manifest.json   what was built, when, from what
     current -> releases/<release-id>      the release being served (a symlink, replaced atomically)
 
@@ -12,6 +13,10 @@ Store and dumps are written by a second process (:mod:`.dumps`) while the build 
 A release is written into ``releases/.incoming-<id>`` and renamed only when complete, and ``current``
 is switched by ``os.replace`` of a new symlink: a reader sees the old release or the new one, never
 a half-written one. A failed or killed build leaves ``current`` untouched.
+
+What a release carries beside store and dumps is written by *release steps* (:data:`ReleaseStep`),
+handed in by the caller of the build: this package does not know the areas above it (catalog,
+search …). See docs/release.md, "Release steps".
 """
 from __future__ import annotations
 
@@ -24,12 +29,19 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable, Sequence
 
 from rdflib import Graph
 
 from ..processes import start_module
 from .dumps import GRAPH_FILE, REPORT_FILE
 from .namespaces import graph_name
+
+
+ReleaseStep = Callable[[Graph, Path, dict, object], None]
+"""``step(graph, folder, manifest, settings)``: called after the store and dumps are written and
+before the release goes live. It may add files to ``folder`` (the unpublished release folder) and
+entries to ``manifest``; an exception abandons the release (nothing is published)."""
 
 
 class BuildLockedError(RuntimeError):
@@ -110,8 +122,9 @@ class ReleaseWriter:
         self.named_graph = report["named_graph"]
         return report["files"]
 
-    def finish(self, graph: Graph, metadata: dict, progress=lambda step: None, extra_steps=()) -> Path:
-        """Wait for store and dumps, run the release steps, make the release current."""
+    def finish(self, graph: Graph, metadata: dict, progress=lambda step: None,
+               steps: Sequence[ReleaseStep] = (), settings=None) -> Path:
+        """Wait for store and dumps, run the release steps (with ``settings``), make the release current."""
         progress("dumps")
         try:
             files = self._wait_for_dumps()
@@ -122,9 +135,9 @@ class ReleaseWriter:
         manifest = dict(metadata, release=self.release_id, created=self.created.isoformat(),
                         triples=len(graph), dumps=files, store={"named_graph": self.named_graph})
         try:
-            for step in extra_steps:
-                progress(getattr(step, "__name__", "extra"))
-                step(graph, self.incoming, manifest)
+            for step in steps:
+                progress(step.__name__)
+                step(graph, self.incoming, manifest, settings)
             (self.incoming / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
                                                          encoding="utf-8")
         except BaseException:  # e.g. a full disk in a release step: nothing half-written stays behind
@@ -140,17 +153,16 @@ class ReleaseWriter:
 
 
 def write_release(graph: Graph, build_dir: Path, metadata: dict, progress=lambda step: None,
-                  extra_steps=(), timings: dict | None = None) -> Path:
+                  steps: Sequence[ReleaseStep] = (), settings=None, timings: dict | None = None) -> Path:
     """Write ``graph`` as a new release and make it current; returns the release folder.
 
-    ``extra_steps`` are called as ``step(graph, folder, manifest)`` after the store and dumps are
-    written and before the release goes live (catalog, VoID, search index …); they may add files to
-    ``folder`` and entries to ``manifest``. ``timings`` (if given) receives the seconds of each part.
+    ``steps`` are called as ``step(graph, folder, manifest, settings)`` before the release goes live.
+    ``timings`` (if given) receives the seconds of each part.
     """
     progress("store")
     writer = ReleaseWriter(graph, build_dir, metadata["source_digest"], graph_name(metadata["public_base"]))
     try:
-        return writer.finish(graph, metadata, progress, extra_steps)
+        return writer.finish(graph, metadata, progress, steps, settings)
     finally:
         if timings is not None:
             timings.update(writer.timings)

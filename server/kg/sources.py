@@ -86,80 +86,87 @@ class LineSeq(list):
     __slots__ = ("lc",)
 
 
-def _fast_load(text: str):
-    """The content of a single-document YAML text, or _Unsupported."""
+def _libyaml():
+    """PyYAML's C parser and its event classes (raises _Unsupported without libyaml)."""
     try:
         import yaml
-        from yaml import events as ev
+        from yaml import events
     except ImportError:  # PyYAML without libyaml: ruamel reads everything
         raise _Unsupported() from None
     if not getattr(yaml, "__with_libyaml__", False):
         raise _Unsupported()
-    scalar, mstart, sstart = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
-    mend, send, alias = ev.MappingEndEvent, ev.SequenceEndEvent, ev.AliasEvent
-    dstart, dend = ev.DocumentStartEvent, ev.DocumentEndEvent
-    parser = yaml.CSafeLoader(text)
-    root, documents = None, 0
-    # stack entries: [container, pending key or _NOKEY, (line, col) of the pending key]
-    stack: list = []
-    nokey = object()
+    return yaml.CSafeLoader, events
+
+
+def _fast_load(text: str):
+    """The content of a single-document YAML text, or _Unsupported."""
+    loader, events = _libyaml()
+    parser = loader(text)
     try:
-        get = parser.get_event
         parser.get_event()  # StreamStart
-        while True:
-            event = get()
-            kind = type(event)
-            if kind is scalar or kind is mstart or kind is sstart:
-                if event.anchor is not None or (event.tag is not None):
-                    raise _Unsupported()
-                mark = event.start_mark
-                if kind is scalar:
-                    value = None if event.implicit[0] and event.value in NULLS else event.value
-                elif kind is mstart:
-                    value = LineMap()
-                    value.lc = LineCol(mark.line, mark.column)
-                else:
-                    value = LineSeq()
-                    value.lc = LineCol(mark.line, mark.column)
-                if not stack:
-                    root = value
-                else:
-                    top = stack[-1]
-                    container = top[0]
-                    if type(container) is LineSeq:
-                        container.lc.data[len(container)] = (mark.line, mark.column)
-                        container.append(value)
-                    elif top[1] is nokey:  # a key
-                        if kind is not scalar or value is None or value == "<<" or value in container:
-                            raise _Unsupported()  # complex, null, merge or duplicate key
-                        top[1] = value
-                        top[2] = (mark.line, mark.column)
-                        continue
-                    else:
-                        container.lc.data[top[1]] = top[2]
-                        container[top[1]] = value
-                        top[1] = nokey
-                if kind is not scalar:
-                    stack.append([value, nokey, None])
-            elif kind is mend or kind is send:
-                stack.pop()
-            elif kind is dstart:
-                documents += 1
-                if documents > 1:
-                    raise _Unsupported()
-            elif kind is dend:
-                pass
-            elif kind is alias:
-                raise _Unsupported()
-            else:  # StreamEnd
-                break
+        return _read_events(parser.get_event, events)
     except _Unsupported:
         raise
     except Exception:
         raise _Unsupported() from None
     finally:
         parser.dispose()
-    return root
+
+
+def _new_node(event, kind, ev):
+    """The value a scalar or a collection start event opens (with its position)."""
+    if event.anchor is not None or event.tag is not None:
+        raise _Unsupported()
+    if kind is ev.ScalarEvent:
+        return None if event.implicit[0] and event.value in NULLS else event.value
+    value = LineMap() if kind is ev.MappingStartEvent else LineSeq()
+    value.lc = LineCol(event.start_mark.line, event.start_mark.column)
+    return value
+
+
+def _read_events(get, ev):
+    """Build the document from libyaml's events, as ruamel would (see :class:`LineCol`)."""
+    scalar, mstart, sstart = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+    mend, send, dstart, dend = ev.MappingEndEvent, ev.SequenceEndEvent, ev.DocumentStartEvent, ev.DocumentEndEvent
+    root, documents = None, 0
+    # stack entries: [container, pending key or nokey, (line, col) of the pending key]
+    stack: list = []
+    nokey = object()
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is scalar or kind is mstart or kind is sstart:
+            value = _new_node(event, kind, ev)
+            if not stack:
+                root = value
+            else:
+                top = stack[-1]
+                container = top[0]
+                mark = event.start_mark
+                if type(container) is LineSeq:
+                    container.lc.data[len(container)] = (mark.line, mark.column)
+                    container.append(value)
+                elif top[1] is nokey:  # a key
+                    if kind is not scalar or value is None or value == "<<" or value in container:
+                        raise _Unsupported()  # complex, null, merge or duplicate key
+                    top[1], top[2] = value, (mark.line, mark.column)
+                    continue
+                else:
+                    container.lc.data[top[1]] = top[2]
+                    container[top[1]] = value
+                    top[1] = nokey
+            if kind is not scalar:
+                stack.append([value, nokey, None])
+        elif kind is mend or kind is send:
+            stack.pop()
+        elif kind is dstart:
+            documents += 1
+            if documents > 1:
+                raise _Unsupported()
+        elif kind is not dend:  # an alias, or the end of the stream
+            if kind is ev.AliasEvent:
+                raise _Unsupported()
+            return root
 
 
 def source_files(data_dir: Path) -> list[Path]:

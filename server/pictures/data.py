@@ -1,8 +1,9 @@
 """The pictures' data, read from the store with the example queries in ``queries/pictures-*.rq``.
 
 The same query text is offered in the query UI, so what a picture shows can be checked there. The
-queries are written against the public base ``https://lod.ikpe-erfurt.de``; when the setting differs
-the base is replaced, and the example ``VALUES`` line is replaced by the thing asked about.
+queries are written against the default public base; when the setting differs the base is replaced,
+and the example ``VALUES`` line is replaced by the thing asked about. Everything comes from the
+release the store serves (the boundaries too: the build puts them into the graph).
 """
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rdflib import Literal, URIRef
+from rdflib import Literal
 
 from ..kg.derive import period_bounds
-from ..kg.geometry import geometry_graph, parse_wkt
+from ..kg.geometry import parse_wkt
 from ..kg.namespaces import IKPE, XSD
-from ..settings import PROJECT_ROOT
+from ..settings import PROJECT_ROOT, Settings
 
 QUERY_DIR = PROJECT_ROOT / "queries"
-EXAMPLE_BASE = "https://lod.ikpe-erfurt.de/"
+EXAMPLE_BASE = Settings().public_base + "/"  # the queries are written against the default public base
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
@@ -106,8 +107,7 @@ def areas(store, settings) -> dict[str, Area]:
 
 
 def _read_areas(store, settings) -> dict[str, Area]:
-    """When the release carries no geometry yet (older releases), the boundaries are read from
-    ``data/geo`` with the same code the build uses, and joined to the store's Gebietskörperschaften."""
+    """The boundaries the release carries (GeoSPARQL), with the labels of their areas."""
     rows = store.select(query("pictures-01-map-areas", settings.public_base))
     found: dict[str, Area] = {}
     for row in rows:
@@ -115,36 +115,9 @@ def _read_areas(store, settings) -> dict[str, Area]:
         found[iri] = Area(iri, str(row["kind"]).rsplit("#", 1)[-1], parse_wkt(row["wkt"]),
                           valid_from=_date(row.get("validFrom")), valid_through=_date(row.get("validThrough")),
                           container=str(row["container"]) if row.get("container") else None)
-    if not found:
-        found = _areas_from_files(store, settings)
     for iri, labels in labels_of(store, found).items():
         found[iri].labels = labels
     return found
-
-
-def _areas_from_files(store, settings) -> dict[str, Area]:
-    graph = geometry_graph(settings.data_dir, settings.id_base)
-    geo = "http://www.opengis.net/ont/geosparql#"
-    wkt_of = {str(s): str(graph.value(o, URIRef(geo + "asWKT")))
-              for s, o in graph.subject_objects(URIRef(geo + "hasGeometry"))}
-    if not wkt_of:
-        return {}
-    values = " ".join(f"<{iri}>" for iri in wkt_of)
-    rows = store.select(f"""
-        PREFIX ikpe: <{IKPE}> PREFIX schema: <https://schema.org/>
-        SELECT ?area ?kind ?validFrom ?validThrough ?container WHERE {{
-          VALUES ?area {{ {values} }}
-          VALUES ?kind {{ ikpe:Land ikpe:Landkreis ikpe:KreisfreieStadt ikpe:GrosseKreisstadt }}
-          ?area a ?kind .
-          OPTIONAL {{ ?area schema:validFrom ?validFrom }} OPTIONAL {{ ?area schema:validThrough ?validThrough }}
-          OPTIONAL {{ ?area schema:containedInPlace ?container }}
-        }}""")
-    return {str(row["area"]): Area(str(row["area"]), str(row["kind"]).rsplit("#", 1)[-1],
-                                   parse_wkt(wkt_of[str(row["area"])]),
-                                   valid_from=_date(row.get("validFrom")),
-                                   valid_through=_date(row.get("validThrough")),
-                                   container=str(row["container"]) if row.get("container") else None)
-            for row in rows}
 
 
 def participants(store, settings, project: str) -> list[dict]:

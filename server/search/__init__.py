@@ -1,4 +1,4 @@
-"""Full-text search over the published graph, built at build time (issue 8: find things).
+"""Full-text search over the published graph, built at build time.
 
 - :mod:`.fold`  German-aware folding shared by index and queries;
 - :mod:`.index` writes ``<release>/search.sqlite`` (SQLite FTS5) — the release step below;
@@ -11,13 +11,10 @@ from pathlib import Path
 from .index import FILE_NAME, build_index
 from .query import Hit, SearchIndex, SearchUnavailable, index_for
 
-DEFAULT_PUBLIC_BASE = "https://lod.ikpe-erfurt.de"
 
-
-def write_search_index(graph, folder, manifest) -> None:
+def write_search_index(graph, folder, manifest, settings) -> None:
     """Release step: write the full-text index into the release folder before it goes live."""
-    id_base = manifest.get("public_base", DEFAULT_PUBLIC_BASE).rstrip("/") + "/id/"
-    counts = build_index(graph, Path(folder), id_base)
+    counts = build_index(graph, Path(folder), settings.id_base)
     manifest["search_index"] = {"file": FILE_NAME, **counts}
 
 

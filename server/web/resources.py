@@ -31,7 +31,7 @@ from .lifecycle import tombstone
 from .presentation import View
 from .schema_org import main_entity, script_json
 from .store_access import request_snapshot
-from .vocabulary import VocabularyView, document_graph, subproperties
+from .vocabulary import VocabularyView, find_document, subproperties
 
 blueprint = Blueprint("resources", __name__)
 
@@ -246,7 +246,7 @@ def _document(local: str, store, settings) -> Response:
     lang = current_language()
     page = request.args.get("page", "1")
     view = View(doc.graph, iri, lang, page=int(page) if page.isdigit() else 1, page_size=settings.page_size,
-                subproperties=subproperties(settings), skip_subjects=[doc.document_iri])
+                subproperties=subproperties(store), skip_subjects=[doc.document_iri])
     template = f"resource_{view.kind}.html"
     html = render_template(
         template, view=view, iri=iri, formats=_format_links(base_path), base_path=base_path,
@@ -336,24 +336,23 @@ def type_index(slug):
 @blueprint.route("/def/<path:name>", methods=["GET", "HEAD"])
 def vocabulary(name):
     _check_local(name)
-    settings = _settings()
-    graph = document_graph(settings, f"{settings.public_base}/def/{name}")
+    settings, release = _settings(), request_snapshot().release()
+    found = find_document(release, f"{settings.public_base}/def/{name}")
     suffix = None
-    if graph is None:
+    if found is None:
         match = SUFFIX.match(name)
         if not match:
             abort(404)
         name, suffix = match["local"], match["suffix"].lower()
-        graph = document_graph(settings, f"{settings.public_base}/def/{name}")
-        if graph is None:
+        found = find_document(release, f"{settings.public_base}/def/{name}")
+        if found is None:
             abort(404)
         if suffix != "html" and suffix not in FORMATS:
             abort(404, description=gettext("Unknown format “.%(suffix)s”.", suffix=suffix))
+    iri, graph = found
     media_type = _chosen_media_type(suffix)
     negotiated = suffix is None and not request.args.get("format")
-    release = request_snapshot().release()
     base_path = f"/def/{name}"
-    iri = f"{settings.public_base}/def/{name}"
     if media_type != HTML_MEDIA_TYPE:
         response = _rdf_response(graph, Document(URIRef(iri), iri, graph), media_type)
         return _negotiated(response, release, media_type, negotiated, base_path, None)

@@ -6,6 +6,8 @@ from xml.sax.saxutils import escape
 
 from rdflib import URIRef
 
+from ..kg.namespaces import IKPE
+
 SITEMAP_LIMIT = 50000
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
@@ -15,7 +17,7 @@ def page_urls(store, settings, type_slugs) -> list[str]:
     rows = store.select(
         "SELECT DISTINCT ?s WHERE { ?s ?p ?o "
         f"FILTER(STRSTARTS(STR(?s), \"{settings.id_base}\")) "
-        "FILTER NOT EXISTS { ?s a <https://lod.ikpe-erfurt.de/def/ikpe#Tombstone> } } ORDER BY ?s")
+        f"FILTER NOT EXISTS {{ ?s a <{IKPE.Tombstone}> }} }} ORDER BY ?s")
     urls = [base + "/", base + "/def/ikpe", base + "/def/shapes"]
     urls += [f"{base}/list/{slug}" for slug in type_slugs]
     urls += [base + "/doc/" + str(r["s"])[len(settings.id_base):] for r in rows if isinstance(r.get("s"), URIRef)]

@@ -1,16 +1,13 @@
-"""The ``/def/`` namespace: the ontology documents (OWL, from ``ontology/*.ttl``) and the SHACL shapes
-(``shapes/*.ttl``), each served as HTML documentation and as RDF by content negotiation.
+"""The ``/def/`` namespace: the ontology documents (OWL) and the SHACL shapes of the release in
+service, each served as HTML documentation and as RDF by content negotiation. The build writes them
+into the release (:mod:`server.kg.definitions`); a version IRI (``/def/ikpe/0.1.0``) answers with the
+document of that version while the release carries it.
 
-Every Turtle file belongs to one document: the ``owl:Ontology`` it declares, or — for a module that
-declares none, such as ``ikpe-lifecycle.ttl`` — the ontology its terms are ``rdfs:isDefinedBy``.
 ``/def/ikpe`` is a hash namespace, so every term ``/def/ikpe#Term`` is an anchor of that page.
 """
 from __future__ import annotations
 
-import threading
-from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -18,60 +15,19 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from flask_babel import lazy_gettext as _l
 
+from ..kg.definitions import load_definitions
 from ..kg.namespaces import PREFIXES, SCHEMA, SH
+from ..store import StoreUnavailable
 from .labels import local_name, pick_literal
 
-_cache: dict = {}
-_lock = threading.Lock()
 
-
-def _signature(folder: Path) -> tuple:
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.glob("*.ttl")))
-
-
-def _load(folder: Path) -> dict[str, Graph]:
-    """Ontology/shapes IRI → graph of the files that make up that document.
-
-    A file belongs to the ``owl:Ontology`` it declares, else to the document its terms are
-    ``rdfs:isDefinedBy``, else to the (first) document declared in the same folder — so a new
-    shapes file joins ``/def/shapes`` without ceremony.
-    """
-    parsed = []
-    for path in sorted(folder.glob("*.ttl")):
-        graph = Graph()
-        graph.parse(path, format="turtle")
-        declared = sorted(str(s) for s in graph.subjects(RDF.type, OWL.Ontology) if isinstance(s, URIRef))
-        owners = Counter(str(o) for o in graph.objects(None, RDFS.isDefinedBy))
-        key = declared[0] if declared else (owners.most_common(1)[0][0] if owners else None)
-        parsed.append((key, graph, bool(declared)))
-    folder_default = next((key for key, _, declared in parsed if declared), None)
-    documents: dict[str, Graph] = {}
-    for key, graph, _ in parsed:
-        key = key or folder_default
-        if key is None:
-            continue
-        target = documents.setdefault(key, Graph())
-        for prefix, namespace in graph.namespaces():
-            target.bind(prefix, namespace, override=False)
-        target += graph
-    return documents
-
-
-def documents(settings) -> dict[str, Graph]:
-    """All ``/def/`` documents (ontologies and shapes), re-read when a file changes."""
-    key = (str(settings.ontology_dir), str(settings.shapes_dir),
-           _signature(settings.ontology_dir), _signature(settings.shapes_dir))
-    with _lock:
-        if key not in _cache:
-            _cache.clear()
-            found = _load(settings.ontology_dir)
-            found.update(_load(settings.shapes_dir))
-            _cache[key] = found
-        return _cache[key]
-
-
-def document_graph(settings, iri: str) -> Graph | None:
-    return documents(settings).get(iri)
+def find_document(release, iri: str) -> tuple[str, Graph] | None:
+    """(document IRI, graph) of a ``/def/`` document or of one of its version IRIs, from the release
+    in service (written by the build: :mod:`server.kg.definitions`); None if it has no such document."""
+    if release.path is None:
+        raise StoreUnavailable("The store has no local release folder (remote store): "
+                               "the ontology and shapes documents are not available.")
+    return load_definitions(release.path).find(iri)
 
 
 # -- documentation view --------------------------------------------------------------------------
@@ -242,11 +198,20 @@ class VocabularyView:
         return ", ".join(parts) or "—"
 
 
-def subproperties(settings) -> dict:
-    """property → the properties declared ``rdfs:subPropertyOf`` it, over all ontology documents."""
-    found: dict = {}
-    for graph in documents(settings).values():
-        for sub, sup in graph.subject_objects(RDFS.subPropertyOf):
-            if isinstance(sub, URIRef) and isinstance(sup, URIRef):
-                found.setdefault(sup, set()).add(sub)
+_SUBPROPERTIES: dict[str, dict] = {}
+
+
+def subproperties(snapshot) -> dict:
+    """property → the properties declared ``rdfs:subPropertyOf`` it in the snapshot's release (the
+    ontology is part of the published graph); read once per release."""
+    key = snapshot.release().id
+    found = _SUBPROPERTIES.get(key)
+    if found is None:
+        found = {}
+        for row in snapshot.select(f"SELECT ?sub ?sup WHERE {{ ?sub <{RDFS.subPropertyOf}> ?sup }}"):
+            if isinstance(row.get("sub"), URIRef) and isinstance(row.get("sup"), URIRef):
+                found.setdefault(row["sup"], set()).add(row["sub"])
+        if len(_SUBPROPERTIES) >= 4:  # the release in service and the ones before
+            _SUBPROPERTIES.pop(next(iter(_SUBPROPERTIES)), None)
+        _SUBPROPERTIES[key] = found
     return found

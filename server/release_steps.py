@@ -1,0 +1,19 @@
+"""Which release steps a production build runs: the one place that composes the build (``server.kg``)
+with the areas above it. The CLI, the tests and the benchmarks build through here.
+
+A release step is a function ``step(graph, folder, manifest, settings)`` (``server.kg.release.ReleaseStep``)
+run after the store and dumps are written and before the release goes live; to add one, write it in
+its own area and add it to :data:`RELEASE_STEPS` (docs/release.md).
+"""
+from __future__ import annotations
+
+from .catalog import write_release_metadata
+from .kg import pipeline
+from .search import write_search_index
+
+RELEASE_STEPS = (write_release_metadata, write_search_index)
+
+
+def build(settings, language: str = "de", progress=lambda step: None) -> pipeline.Outcome:
+    """A production build: validate and publish with every release step."""
+    return pipeline.build(settings, language, progress, steps=RELEASE_STEPS)
