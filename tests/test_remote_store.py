@@ -342,6 +342,9 @@ def test_the_app_reads_the_same_release_from_two_workers(store_farm, build_dir, 
     assert first.get_data() == second.get_data() and first.headers["ETag"] == second.headers["ETag"]
     assert open_store(elsewhere).release().id == open_store(settings).release().id
     assert open_store(elsewhere).release().path is None  # no local dumps on that machine
+    assert two.get(document, headers={"Accept": "text/html"}).status_code == 200
+    assert one.get("/def/ikpe").status_code == 200
+    assert two.get("/def/ikpe").status_code == 503  # the /def/ documents are files of the release
 
 
 @pytest.mark.parametrize("query", [

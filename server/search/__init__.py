@@ -2,7 +2,8 @@
 
 - :mod:`.fold`  German-aware folding shared by index and queries;
 - :mod:`.index` writes ``<release>/search.sqlite`` (SQLite FTS5) — the release step below;
-- :mod:`.query` safe query building, ranking, and reading the index of the release in service.
+- :mod:`.query` safe query building, ranking, and reading the index of the release in service;
+- :mod:`.reconcile` entity reconciliation against that index.
 """
 from __future__ import annotations
 
