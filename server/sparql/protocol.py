@@ -1,5 +1,6 @@
 """SPARQL 1.1 Protocol, section 2.1 (query operation): the three ways to send a query, the dataset
-parameters, size limits, and the choice of result format (``Accept`` with q-values, or ``format``).
+parameters, size limits, and the result formats a ``format`` parameter names. (Negotiation on
+``Accept`` is HTTP: the web layer does it, ``server.web.conneg.sparql_choice``, and hands a ``Choice`` down.)
 
 | method | where the query is | dataset parameters |
 |---|---|---|
@@ -11,13 +12,8 @@ An ``update`` parameter or an ``application/sparql-update`` body is refused (403
 """
 from __future__ import annotations
 
-import functools
-
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
-
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
 from . import results
 
@@ -110,7 +106,7 @@ def _decode(body: bytes) -> str:
         raise ProtocolError(400, f"The request body is not UTF-8: {error}") from None
 
 
-# -- content negotiation ---------------------------------------------------------------------------
+# -- the result formats asked for ----------------------------------------------------------------
 @dataclass(frozen=True)
 class Choice:
     results: str | None   # format name for SELECT/ASK, None if none is acceptable
@@ -118,38 +114,7 @@ class Choice:
     html: bool = False    # a browser: the query UI is preferred
 
 
-def negotiate(accept_header: str | None, format_values: list[str]) -> Choice:
-    """The `format` parameter wins over `Accept`; an unknown format value is a 400. Without either:
-    SPARQL results JSON and Turtle. Equal q-values are broken by the order of the registry."""
-    if format_values:
-        return _from_format(format_values)
-    if not accept_header or not accept_header.strip():
-        return Choice("json", "turtle")
-    return _from_accept(accept_header)
-
-
-@functools.lru_cache(maxsize=512)  # clients send the same few Accept headers again and again
-def _from_accept(accept_header: str) -> Choice:
-    accept = parse_accept_header(accept_header, MIMEAccept)
-    results_fmt, results_q = _best(accept, "results")
-    graph_fmt, graph_q = _best(accept, "graph")
-    listed = {value.lower() for value, q in accept if q > 0}
-    html_q = max(accept.quality("text/html"), accept.quality("application/xhtml+xml")) \
-        if listed & {"text/html", "application/xhtml+xml"} else 0
-    return Choice(results_fmt, graph_fmt, html=html_q > max(results_q, graph_q))
-
-
-def _best(accept, kind: str) -> tuple[str | None, float]:
-    best, best_q = None, 0.0
-    for fmt in results.FORMATS:
-        if fmt.kind == kind:
-            q = max([accept.quality(fmt.media_type)] + [accept.quality(a) for a in fmt.aliases if "/" in a])
-            if q > best_q:
-                best, best_q = fmt.name, q
-    return best, best_q
-
-
-def _from_format(values: list[str]) -> Choice:
+def from_format_parameter(values: list[str]) -> Choice:
     """`format=json`, `format=csv`, … or media types (a comma-separated list is read like `Accept`)."""
     chosen_results = chosen_graph = None
     for value in values:

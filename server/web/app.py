@@ -35,13 +35,13 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     answer_cache.init_app(app)
 
-    from . import catalog, pictures, reconcile, resources, search, sparql
+    from . import catalog, pictures, pipeline, reconcile, resources, search, sparql
 
     for area in (resources, sparql, catalog, search, reconcile, pictures):
         app.register_blueprint(area.blueprint)
 
     app.before_request(refuse_malformed_urls)
-    app.after_request(security_headers)
+    pipeline.init_app(app)  # CORS and security headers on every answer
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(StoreError, store_unavailable)
 
@@ -74,12 +74,6 @@ def refuse_malformed_urls():
         abort(400)
 
 
-def security_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    return response
-
-
 ERROR_TEMPLATES = {404: "errors/404.html", 410: "errors/410.html"}
 
 
@@ -98,8 +92,6 @@ def error_page(error: HTTPException):
     response = error.get_response()
     response.set_data(body)
     response.mimetype = "text/html"
-    if error.code == 410:
-        response.headers.setdefault("Access-Control-Allow-Origin", "*")
     return response
 
 

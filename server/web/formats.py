@@ -1,9 +1,14 @@
-"""The registry of RDF serialisations a document can be served in (one entry per format).
+"""The registry of RDF serialisations the app serves graphs in (one entry per format).
 
 Each format has the media type clients ask for (and that goes into ``Content-Type``), the file
-suffix of its explicit URL (``/doc/project/thilik.ttl``), and its writer (pyoxigraph for Turtle,
-rdflib for the others). Adding a format is one line here; content negotiation, ``Link`` headers and
-the HTML format list all read this table.
+suffix of its explicit URL (``/doc/project/thilik.ttl``, ``/catalog.ttl``), and its writer
+(pyoxigraph for Turtle, rdflib for the others). Adding a format is one line here; content
+negotiation, ``Link`` headers and the HTML format lists all read this table, and
+:func:`graph_response` is how every area (documents, the ontology, the catalog, VoID) writes a graph.
+
+A writer gets the graph and a *context*: an object with ``prefixes_for(graph)`` (the prefixes to
+declare), ``topic`` (the subject written first, or None) and ``document_iri`` (the graph name in
+N-Quads and TriG, or None); :class:`GraphContext` is the plain one.
 """
 from __future__ import annotations
 
@@ -11,11 +16,27 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import Response
+
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import RDF
 
 from ..store.embedded import to_oxigraph
+
+
+@dataclass(frozen=True)
+class GraphContext:
+    """A graph without a topic: the prefixes declared are the graph's own bindings that it uses."""
+
+    topic: object = None
+    document_iri: str | None = None
+
+    def prefixes_for(self, graph: Graph) -> dict[str, str]:
+        used = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
+        used |= {str(o.datatype) for o in graph.objects() if getattr(o, "datatype", None)}
+        return {prefix: str(ns) for prefix, ns in graph.namespaces()
+                if prefix and any(u.startswith(str(ns)) for u in used)}
 
 
 @dataclass(frozen=True)
@@ -34,14 +55,14 @@ class RdfFormat:
 def _turtle(graph: Graph, context) -> str:
     """Turtle written by pyoxigraph (a tenth of rdflib's time): the topic first, then the other
     subjects in order, each with its predicates grouped; only the prefixes in use are declared."""
-    topic = str(context.topic) if context is not None else None
+    topic = str(context.topic) if context.topic is not None else None
     rdf_type = str(RDF.type)
 
     def order(triple):
         s, p, o = triple
         return (str(s) != topic, isinstance(s, BNode), str(s), str(p) != rdf_type, str(p), str(o))
 
-    prefixes = dict(context.prefixes_for(graph)) if context is not None else {}
+    prefixes = dict(context.prefixes_for(graph))
     triples = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in sorted(graph, key=order)]
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
 
@@ -58,7 +79,7 @@ def _rdfxml(graph: Graph, context) -> str:
 
 def _jsonld(graph: Graph, context) -> str:
     """JSON-LD with an inline context (prefixes of the namespaces in use), compacted."""
-    inline = dict(context.prefixes_for(graph)) if context is not None else {}
+    inline = dict(context.prefixes_for(graph))
     text = graph.serialize(format="json-ld", context=inline, auto_compact=True)
     return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
 
@@ -67,7 +88,7 @@ def _dataset(graph: Graph, context, fmt: str) -> str:
     dataset = Dataset()
     for prefix, namespace in graph.namespaces():
         dataset.bind(prefix, namespace)
-    named = dataset.graph(URIRef(context.document_iri) if context is not None else None)
+    named = dataset.graph(URIRef(context.document_iri) if context.document_iri else None)
     for triple in graph:
         named.add(triple)
     return dataset.serialize(format=fmt)
@@ -95,3 +116,10 @@ HTML_MEDIA_TYPE = "text/html"
 
 def by_media_type(media_type: str) -> RdfFormat | None:
     return next((f for f in FORMATS.values() if f.media_type == media_type), None)
+
+
+def graph_response(graph: Graph, key: str, context=None, status: int = 200) -> Response:
+    """``graph`` written in the format ``key`` of the registry, with its ``Content-Type``."""
+    fmt = FORMATS[key]
+    body = fmt.write(graph, context if context is not None else GraphContext())
+    return Response(body, status=status, headers={"Content-Type": fmt.content_type})

@@ -27,18 +27,25 @@ def etag(release, *parts) -> str:
     return f"{release.id}-{variant}"
 
 
+def cache_publicly(response, max_age: int | None = None, vary=()):
+    """``Cache-Control: public, max-age=…`` (the ``cache_max_age`` setting unless given) and ``Vary``:
+    for answers without validators (redirects, 410, files with their own)."""
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["SETTINGS"].cache_max_age if max_age is None else max_age
+    for header in vary:
+        response.vary.add(header)
+    return response
+
+
 def cacheable(response, release, *parts, vary=(), conditional=True):
     """Add validators, Cache-Control and Vary; answer 304 if the client's copy is current.
 
-    ``conditional=False`` leaves the 304 to the caller (``response.make_conditional(request)``), who
-    may keep the complete answer first (``page_cache``)."""
-    settings = current_app.config["SETTINGS"]
+    ``parts`` are what the representation depends on beside the release and the path (format,
+    language, query …). ``conditional=False`` leaves the 304 to the caller
+    (``response.make_conditional(request)``), who may keep the complete answer first (``page_cache``)."""
     response.set_etag(etag(release, request.path, *parts), weak=True)
     modified = release_time(release)
     if modified is not None:
         response.last_modified = modified
-    response.cache_control.public = True
-    response.cache_control.max_age = settings.cache_max_age
-    for header in vary:
-        response.vary.add(header)
+    cache_publicly(response, vary=vary)
     return response.make_conditional(request) if conditional else response

@@ -24,6 +24,7 @@ import threading
 import time
 from collections import defaultdict
 
+from .pipeline import SECURITY_HEADERS, cors_headers
 from .wsgi_body import FinishingBody
 
 EXEMPT_PATHS = ("/health",)
@@ -70,6 +71,7 @@ class Limiter:
         self.burst = max(1, settings.limit_client_burst)
         self.retry_after = settings.limit_retry_after
         self.trust_forwarded = settings.limit_trust_forwarded
+        self.cors_origins = settings.cors_origins
         self._lock = threading.Lock()
         self.in_flight = 0
         self.queries_in_flight = 0
@@ -156,8 +158,7 @@ class LimitsMiddleware:
             start_response("429 Too Many Requests", [
                 ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
                 ("Retry-After", str(limiter.retry_after)), ("Cache-Control", "no-store"),
-                ("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "Retry-After"),
-                ("X-Content-Type-Options", "nosniff")])
+                *cors_headers(environ.get("HTTP_ORIGIN"), limiter.cors_origins), *SECURITY_HEADERS])
             return [body] if environ.get("REQUEST_METHOD") != "HEAD" else [b""]
         try:
             iterable = self.wsgi_app(environ, start_response)

@@ -38,5 +38,6 @@ def href(iri: str) -> str | None:
     return str(iri) if scheme in SAFE_SCHEMES else None
 
 
-def is_local(iri: str) -> bool:
-    return local_path(iri) is not None
+def on_this_server(iri: str) -> str:
+    """Where ``iri`` is shown from this server: its root-relative path under the public base, else itself."""
+    return local_path(iri) or str(iri)

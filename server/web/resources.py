@@ -20,14 +20,14 @@ from rdflib.namespace import ORG, SKOS
 from ..kg.namespaces import IKPE
 from . import sitemap as sitemaps
 from .conneg import negotiate, offers
-from .describe import DATASET_PATH, Document, document, iri_ref
-from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type
+from .describe import DATASET_PATH, Document, document, iri_ref, resource_exists
+from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type, graph_response
 from . import page_cache
-from .http_caching import cacheable
+from .http_caching import cache_publicly, cacheable
 from .i18n import current_language
-from .labels import pick_literal
-from .links import LOCAL_NAME
+from .labels import local_name, pick_literal
 from .lifecycle import tombstone
+from .links import LOCAL_NAME, href, on_this_server
 from .presentation import View
 from .schema_org import main_entity, script_json
 from .store_access import request_snapshot
@@ -63,8 +63,6 @@ def template_globals():
 
 @blueprint.app_template_filter("local_link")
 def local_link(iri) -> str:
-    from .links import href
-
     return href(str(iri)) or ""
 
 
@@ -82,11 +80,7 @@ def _gone(iri: str):
     html = render_template("errors/410.html", breadcrumbs=None, tomb_label=view.title,
                            withdrawn=format_partial_date(withdrawn, lang) if withdrawn is not None else None,
                            history=view.text(_SKOS.historyNote))
-    response = Response(html, status=410, mimetype="text/html")
-    response.vary.add("Accept-Language")
-    response.cache_control.public = True
-    response.cache_control.max_age = _settings().cache_max_age
-    return response
+    return cache_publicly(Response(html, status=410, mimetype="text/html"), vary=["Accept-Language"])
 
 
 def _settings():
@@ -112,18 +106,14 @@ def thing(local):
     iri = settings.id_base + local
     gone = tombstone(request_snapshot(), iri)
     if gone is not None and not gone.gone:
-        from .links import local_path
-
-        return redirect(local_path(gone.moved_to) or gone.moved_to, code=301)
+        return redirect(on_this_server(gone.moved_to), code=301)
     if gone is not None:
         return _gone(iri)
-    if not request_snapshot().ask(f"ASK {{ {iri_ref(iri)} ?p ?o }}"):
+    if not resource_exists(request_snapshot(), iri):
         abort(404)
     response = redirect(url_for("resources.document", local=local), code=303)
     response.headers["Link"] = f'<{url_for("resources.document", local=local)}>; rel="describedby"'
-    response.cache_control.public = True
-    response.cache_control.max_age = settings.cache_max_age
-    return response
+    return cache_publicly(response)
 
 
 def _split_format(local: str, exists) -> tuple[str, str | None]:
@@ -182,14 +172,6 @@ def _format_links(base_path: str) -> list[dict]:
     return [{"label": f.label, "href": f"{base_path}.{f.key}", "type": f.media_type} for f in FORMATS.values()]
 
 
-def _rdf_response(doc_graph, context, media_type: str) -> Response:
-    fmt = by_media_type(media_type)
-    body = fmt.write(doc_graph, context)
-    response = Response(body, status=200)
-    response.headers["Content-Type"] = fmt.content_type
-    return response
-
-
 def _negotiated(response: Response, release, media_type: str, negotiated: bool, base_path: str,
                 lang: str | None, extra_vary=(), conditional=True):
     response.headers["Link"] = _alternates(base_path, offers())
@@ -222,16 +204,13 @@ def document_view(local):
 
 def _document(local: str, store, settings) -> Response:
     """The complete answer of ``/doc/<local>`` (before the 304 check), or a redirect / 410 / error."""
-    local, suffix = _split_format(local, lambda name: store.ask(
-        f"ASK {{ {iri_ref(settings.id_base + name)} ?p ?o }}"))
+    local, suffix = _split_format(local, lambda name: resource_exists(store, settings.id_base + name))
     iri = settings.id_base + local
     gone = tombstone(store, iri)
     if gone is not None:
         if gone.gone:
             return _gone(iri)
-        from .links import local_path
-
-        target = (local_path(gone.moved_to) or gone.moved_to).replace("/id/", "/doc/", 1)
+        target = on_this_server(gone.moved_to).replace("/id/", "/doc/", 1)
         return redirect(target + (f".{suffix}" if suffix else ""), code=301)
     media_type = _chosen_media_type(suffix)
     negotiated = suffix is None and not request.args.get("format")
@@ -241,19 +220,22 @@ def _document(local: str, store, settings) -> Response:
     if doc is None:
         abort(404)
     if media_type != HTML_MEDIA_TYPE:
-        response = _rdf_response(doc.graph, doc, media_type)
+        response = graph_response(doc.graph, by_media_type(media_type).key, doc)
         return _negotiated(response, release, media_type, negotiated, base_path, None, conditional=False)
     lang = current_language()
+    response = Response(_document_html(doc, base_path, lang, store, settings), mimetype="text/html")
+    return _negotiated(response, release, media_type, negotiated, base_path, lang, conditional=False)
+
+
+def _document_html(doc: Document, base_path: str, lang: str, store, settings) -> str:
+    iri = str(doc.topic)
     page = request.args.get("page", "1")
     view = View(doc.graph, iri, lang, page=int(page) if page.isdigit() else 1, page_size=settings.page_size,
                 subproperties=subproperties(store), skip_subjects=[doc.document_iri])
-    template = f"resource_{view.kind}.html"
-    html = render_template(
-        template, view=view, iri=iri, formats=_format_links(base_path), base_path=base_path,
+    return render_template(
+        f"resource_{view.kind}.html", view=view, iri=iri, formats=_format_links(base_path), base_path=base_path,
         breadcrumbs=_breadcrumbs(view), jsonld=script_json(main_entity(doc.graph, iri, lang,
                                                                           settings.public_base + base_path)))
-    response = Response(html, mimetype="text/html")
-    return _negotiated(response, release, media_type, negotiated, base_path, lang, conditional=False)
 
 
 def _breadcrumbs(view: View) -> list[tuple[str, str | None]]:
@@ -306,9 +288,6 @@ def type_index(slug):
         labels.setdefault(row["s"], [])
         if "label" in row:
             labels[row["s"]].append(row["label"])
-    from .labels import local_name
-    from .links import href
-
     items = []
     for subject, literals in labels.items():
         chosen = pick_literal(literals, lang)
@@ -354,7 +333,7 @@ def vocabulary(name):
     negotiated = suffix is None and not request.args.get("format")
     base_path = f"/def/{name}"
     if media_type != HTML_MEDIA_TYPE:
-        response = _rdf_response(graph, Document(URIRef(iri), iri, graph), media_type)
+        response = graph_response(graph, by_media_type(media_type).key, Document(URIRef(iri), iri, graph))
         return _negotiated(response, release, media_type, negotiated, base_path, None)
     lang = current_language()
     view = VocabularyView(graph, iri, lang, settings.public_base)
@@ -388,20 +367,6 @@ def sitemap():
 @blueprint.route("/robots.txt", methods=["GET", "HEAD"])
 def robots():
     return Response(sitemaps.robots(_settings().public_base), mimetype="text/plain")
-
-
-@blueprint.after_request
-def cors_and_security(response):
-    """CORS on every RDF document and page of this blueprint; strict CSP on our HTML."""
-    settings = _settings()
-    response.headers.setdefault("Access-Control-Allow-Origin", settings.cors_origins)
-    response.headers.setdefault("Access-Control-Expose-Headers", "Link, ETag, Last-Modified, Content-Location")
-    if response.mimetype == "text/html":
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'self'")
-    return response
 
 
 __all__ = ["blueprint", "INDEX_TYPES", "DATASET_PATH"]

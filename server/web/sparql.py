@@ -12,18 +12,19 @@ from werkzeug.exceptions import HTTPException
 from ..kg.namespaces import PREFIXES
 from ..sparql import examples, results
 from ..sparql.engine import EngineBusy, QueryCancelled, QueryTimedOut, WorkerLost
-from ..sparql.protocol import ProtocolError, negotiate, read_request
+from ..sparql.protocol import ProtocolError, read_request
 from ..sparql.service import PublicQuery
 from ..sparql.service_description import describe
 from ..store import StoreTimeout, StoreUnavailable
 from . import answer_cache
+from .conneg import sparql_choice
+from .pipeline import QUERY_UI_POLICY
 from .query_engine import engine_of, engine_started, warm_up_in_background
 from .store_access import request_snapshot
 
 blueprint = Blueprint("sparql", __name__)
 
 ALLOWED = "GET, HEAD, POST, OPTIONS"
-EXPOSED = "Content-Type, X-SPARQL-Truncated, X-SPARQL-Max-Rows, Warning, Retry-After"
 
 
 def _settings():
@@ -36,18 +37,8 @@ def plain(status: int, message: str, headers: dict | None = None) -> Response:
                     content_type="text/plain; charset=utf-8")
 
 
-# -- CORS (Fetch standard): simple requests, and the preflight of POST with a SPARQL body -----------
 @blueprint.after_request
-def cors(response: Response) -> Response:
-    allowed = _settings().cors_origins.strip()
-    origin = request.headers.get("Origin")
-    if allowed == "*":
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    elif origin and origin in {o.strip() for o in allowed.replace(",", " ").split()}:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.vary.add("Origin")
-    if "Access-Control-Allow-Origin" in response.headers:
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED
+def varies_by_accept(response: Response) -> Response:
     response.vary.add("Accept")
     return response
 
@@ -71,7 +62,7 @@ def endpoint():
     settings = _settings()
     try:
         query_request = read_request(request, settings.sparql_max_query_length)
-        choice = negotiate(request.headers.get("Accept"), query_request.formats)
+        choice = sparql_choice(request.headers.get("Accept"), query_request.formats)
     except ProtocolError as error:
         return plain(error.status, error.message, error.headers)
 
@@ -90,14 +81,8 @@ def endpoint():
 
 
 def preflight() -> Response:
-    response = Response(status=204)
-    response.headers["Allow"] = ALLOWED
-    if "Access-Control-Request-Method" in request.headers:
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = \
-            request.headers.get("Access-Control-Request-Headers", "Accept, Content-Type")
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+    """``OPTIONS``: the methods; the CORS preflight headers come from the pipeline."""
+    return Response(status=204, headers={"Allow": ALLOWED})
 
 
 # -- queries ---------------------------------------------------------------------------------------
@@ -214,4 +199,5 @@ def query_ui(query: str | None = None) -> Response:
         "sparql.html", lang=lang, examples=items, prefixes=prefixes, initial_query=initial,
         endpoint=url_for("sparql.endpoint"), settings=_settings(),
         breadcrumbs=None)
-    return Response(html, content_type="text/html; charset=utf-8")
+    return Response(html, content_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": QUERY_UI_POLICY})
