@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import re
 import struct
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file
@@ -36,6 +33,11 @@ from .. import catalog as catalog_data
 from ..catalog import hydra
 from ..catalog.vocab import bind_prefixes
 from ..store import StoreUnavailable
+from . import conneg
+from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type, graph_response
+from .http_caching import cache_publicly, cacheable
+from .i18n import current_language
+from .links import on_this_server
 from .store_access import request_snapshot
 
 blueprint = Blueprint("catalog", __name__)
@@ -43,57 +45,37 @@ blueprint = Blueprint("catalog", __name__)
 
 # -- formats and content negotiation ------------------------------------------------------------------
 
-def _jsonld(graph: Graph) -> str:
-    """JSON-LD with an inline @context (harvesters must not fetch a remote context)."""
-    context = {prefix: str(ns) for prefix, ns in graph.namespaces()
-               if prefix and any(str(t).startswith(str(ns)) for t in graph.predicates())}
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
-
-
-@dataclass(frozen=True)
-class Format:
-    key: str
-    media_type: str
-    write: Callable[[Graph], str]
-
-
-FORMATS = {f.key: f for f in (
-    Format("rdf", "application/rdf+xml", lambda g: g.serialize(format="pretty-xml")),
-    Format("ttl", "text/turtle", lambda g: g.serialize(format="turtle")),
-    Format("jsonld", "application/ld+json", _jsonld),
-    Format("nt", "application/n-triples",
-           lambda g: "".join(sorted(line + "\n" for line in g.serialize(format="nt").splitlines() if line))),
-)}
-# media types a client may ask for → format key ("html" for the HTML view); order breaks ties
-OFFERS = [("application/rdf+xml", "rdf"), ("text/turtle", "ttl"), ("application/ld+json", "jsonld"),
-          ("application/n-triples", "nt"), ("text/html", "html"), ("application/xhtml+xml", "html"),
-          ("application/json", "jsonld"), ("application/xml", "rdf"), ("text/n3", "ttl")]
+CATALOG_FORMATS = ("rdf", "ttl", "jsonld", "nt")  # keys of the format registry offered here
 
 
 def negotiate(default: str, html: bool) -> str:
     """The format key for this request's Accept header; no header or ``*/*`` gives ``default``."""
-    if not request.headers.get("Accept", "").strip():
-        return default
-    offers = [m for m, key in OFFERS if html or key != "html"]
-    if default != "rdf":  # the default comes first, so that */* picks it
-        offers.sort(key=lambda m: dict(OFFERS)[m] != default)
-    best = request.accept_mimetypes.best_match(offers)
-    if best is None:
+    keys = [default] + [key for key in CATALOG_FORMATS if key != default]  # ties go to the default
+    available = [FORMATS[key].media_type for key in keys] + ([HTML_MEDIA_TYPE] if html else [])
+    chosen = conneg.negotiate(request.headers.get("Accept"), available)
+    if chosen is None:
         abort(406)
-    return dict(OFFERS)[best]
+    return "html" if chosen == HTML_MEDIA_TYPE else by_media_type(chosen).key
 
 
 def _settings():
     return current_app.config["SETTINGS"]
 
 
-def _release_catalog() -> catalog_data.ReleaseCatalog:
+def _release():
+    """The release in service (503 when there is none, or it has no folder)."""
     try:
         info = request_snapshot().release()
     except StoreUnavailable:
         abort(503)
-    if info.path is None or not (info.path / "catalog" / "index.json").exists():
+    if info.path is None:
+        abort(503)
+    return info
+
+
+def _release_catalog() -> catalog_data.ReleaseCatalog:
+    info = _release()
+    if not (info.path / "catalog" / "index.json").exists():
         abort(503)
     return catalog_data.load(info.path.resolve())
 
@@ -111,31 +93,22 @@ def discovery_links() -> list[str]:
             f'<{base}/catalog/dataset/ikpe>; rel="http://rdfs.org/ns/void#inDataset"']
 
 
-def _rdf_response(graph: Graph, fmt: str, etag_parts: tuple, extra_links=()) -> Response:
-    chosen = FORMATS[fmt]
-    body = chosen.write(graph).encode("utf-8")
-    response = Response(body, content_type=f"{chosen.media_type}; charset=utf-8")
-    return _finish(response, etag_parts + (fmt,), extra_links)
-
-
-def _finish(response: Response, etag_parts: tuple, extra_links=()) -> Response:
-    settings = _settings()
-    response.headers["Vary"] = "Accept"
-    response.set_etag(hashlib.sha256("|".join(map(str, etag_parts)).encode()).hexdigest()[:32])
-    response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
-    response.headers["Access-Control-Allow-Origin"] = settings.cors_origins
-    response.headers.setdefault("Access-Control-Expose-Headers", "Link, ETag, Content-Length")
-    for link in extra_links:
+def _finish(response: Response, fmt: str, negotiated: bool, links=()) -> Response:
+    """Links, then validators and caching: the ETag names the release, path, query, format (and the
+    interface language of a page)."""
+    for link in links:
         response.headers.add("Link", link)
-    return response.make_conditional(request)
+    html = fmt == "html"
+    vary = (["Accept"] if negotiated else []) + (["Accept-Language"] if html else [])
+    return cacheable(response, _release(), fmt, request.query_string.decode("latin-1"),
+                     current_language() if html else None, vary=vary)
 
 
 @blueprint.after_app_request
 def add_discovery_links(response: Response) -> Response:
     """Every RDF document and HTML page of the app links to the catalog and the VoID description."""
     mimetype = response.mimetype or ""
-    rdf_types = {f.media_type for f in FORMATS.values()} | {"application/n-quads", "application/trig"}
-    if mimetype in rdf_types or mimetype == "text/html":
+    if by_media_type(mimetype) is not None or mimetype == HTML_MEDIA_TYPE:
         existing = " ".join(response.headers.getlist("Link"))
         for link in discovery_links():
             if link.split(";", 1)[0] not in existing:
@@ -148,7 +121,7 @@ def _alternates(path: str, query: str, keys) -> list[str]:
     suffix = f"?{query}" if query else ""
     links = []
     for key in keys:
-        media = FORMATS[key].media_type if key in FORMATS else "text/html"
+        media = FORMATS[key].media_type if key in FORMATS else HTML_MEDIA_TYPE
         links.append(f'<{base}{path}.{key}{suffix}>; rel="alternate"; type="{media}"')
     return links
 
@@ -169,7 +142,7 @@ def _page_args() -> tuple[int, object, str]:
 @blueprint.route("/catalog", methods=["GET"])
 @blueprint.route("/catalog.<ext>", methods=["GET"])
 def catalog(ext: str | None = None):
-    if ext is not None and ext not in FORMATS and ext != "html":
+    if ext is not None and ext not in CATALOG_FORMATS and ext != "html":
         abort(404)
     fmt = ext or negotiate("rdf", html=True)
     page, since, since_text = _page_args()
@@ -188,41 +161,12 @@ def catalog(ext: str | None = None):
     except hydra.PageNotFound:
         abort(404)
     query = request.query_string.decode("utf-8", "replace")
-    links = _alternates("/catalog", query, ["rdf", "ttl", "jsonld", "nt", "html"])
+    links = _alternates("/catalog", query, [*CATALOG_FORMATS, "html"])
     if fmt == "html":
-        response = Response(_catalog_html(cat, graph, entries, page, url_for_page))
-        return _finish(response, ("catalog", cat.folder.name, page, since_text, request.accept_languages,
-                                  request.args.get("lang", "")), links)
-    return _rdf_response(graph, fmt, ("catalog", cat.folder.name, page, since_text), links)
-
-
-# German for interface texts of the catalog pages that the shared message catalog does not have yet
-GERMAN = {"Web page": "Webseite", "This description as": "Diese Beschreibung als", "This catalog as": "Dieser Katalog als",
-          "%(total)s datasets, page %(page)s of %(last)s": "%(total)s Datensätze, Seite %(page)s von %(last)s",
-          "Pages": "Seiten", "Previous page": "Vorige Seite", "Next page": "Nächste Seite", "Period": "Zeitraum",
-          "Spatial coverage": "Räumliche Abdeckung", "Keywords": "Schlagwörter", "Licence": "Lizenz",
-          "Modified": "Geändert", "Identifier": "Kennung", "Download": "Herunterladen", "Catalog": "Katalog",
-          "Bytes": "Bytes"}
-
-
-@blueprint.app_template_global("catalog_text")
-def interface_text(text: str, **values) -> str:
-    """Flask-Babel's translation, else our German fallback (English is the msgid)."""
-    from flask_babel import gettext
-
-    from .i18n import current_language
-
-    translated = gettext(text, **values)
-    if current_language() == "de" and translated == (text % values if values else text) and text in GERMAN:
-        return GERMAN[text] % values if values else GERMAN[text]
-    return translated
-
-
-def _local(iri) -> str:
-    """Links in our HTML stay on the answering server (root-relative) for IRIs under the public base."""
-    base = _settings().public_base
-    iri = str(iri)
-    return iri[len(base):] if iri.startswith(base + "/") else iri
+        response = Response(_catalog_html(cat, graph, entries, page, url_for_page), mimetype=HTML_MEDIA_TYPE)
+    else:
+        response = graph_response(graph, fmt)
+    return _finish(response, fmt, ext is None, links)
 
 
 def _text(graph: Graph, subject, predicate, lang: str) -> str:
@@ -237,14 +181,14 @@ def _dataset_view(graph: Graph, dataset, lang: str) -> dict:
     for dist in sorted(graph.objects(dataset, DCAT.distribution)):
         checksum = graph.value(dist, spdx.checksum)
         dists.append({"title": _text(graph, dist, DCTERMS.title, lang),
-                      "url": _local(graph.value(dist, DCAT.downloadURL) or graph.value(dist, DCAT.accessURL)),
+                      "url": on_this_server(graph.value(dist, DCAT.downloadURL) or graph.value(dist, DCAT.accessURL)),
                       "size": graph.value(dist, DCAT.byteSize),
                       "sha256": graph.value(checksum, spdx.checksumValue) if checksum is not None else None})
     period = graph.value(dataset, DCTERMS.temporal)
     return {
-        "iri": str(dataset), "page": _local(dataset), "title": _text(graph, dataset, DCTERMS.title, lang),
+        "iri": str(dataset), "page": on_this_server(dataset), "title": _text(graph, dataset, DCTERMS.title, lang),
         "description": _text(graph, dataset, DCTERMS.description, lang),
-        "landing": _local(graph.value(dataset, DCAT.landingPage) or dataset),
+        "landing": on_this_server(graph.value(dataset, DCAT.landingPage) or dataset),
         "keywords": sorted(str(k) for k in graph.objects(dataset, DCAT.keyword) if k.language == lang),
         "start": graph.value(period, DCAT.startDate) if period is not None else None,
         "end": graph.value(period, DCAT.endDate) if period is not None else None,
@@ -253,9 +197,11 @@ def _dataset_view(graph: Graph, dataset, lang: str) -> dict:
     }
 
 
-def _catalog_html(cat, graph: Graph, entries, page: int, url_for_page) -> str:
-    from .i18n import current_language
+def _format_list() -> list[tuple[str, str]]:
+    return [(key, FORMATS[key].media_type) for key in CATALOG_FORMATS]
 
+
+def _catalog_html(cat, graph: Graph, entries, page: int, url_for_page) -> str:
     lang = current_language()
     order = [e["iri"] for e in cat.datasets]
     datasets = [_dataset_view(graph, d, lang)
@@ -265,9 +211,9 @@ def _catalog_html(cat, graph: Graph, entries, page: int, url_for_page) -> str:
     return render_template(
         "catalog.html", title=title, description=_text(graph, cat.catalog, DCTERMS.description, lang),
         datasets=datasets, page=page, last=last, total=len(entries),
-        previous_url=_local(url_for_page(page - 1)) if page > 1 else None,
-        next_url=_local(url_for_page(page + 1)) if page < last else None,
-        formats=[(f.key, f.media_type) for f in FORMATS.values()], query=request.query_string.decode(),
+        previous_url=on_this_server(url_for_page(page - 1)) if page > 1 else None,
+        next_url=on_this_server(url_for_page(page + 1)) if page < last else None,
+        formats=_format_list(), query=request.query_string.decode(),
         breadcrumbs=[("IKPE Linked Open Data", "/"), (title, None)])
 
 
@@ -291,43 +237,49 @@ def _describe(graph: Graph, subject: URIRef) -> Graph:
 
 @blueprint.route("/catalog/<path:rest>", methods=["GET"])
 def catalog_resource(rest: str):
-    match = re.fullmatch(r"(.+?)(?:\.(ttl|rdf|jsonld|nt))?", rest)
+    match = re.fullmatch(rf"(.+?)(?:\.({'|'.join(CATALOG_FORMATS)}))?", rest)
     local, ext = match.group(1), match.group(2)
     cat = _release_catalog()
     iri = URIRef(f"{cat.base}/catalog/{local}")
+    graph = _resource_graph(cat, iri)
+    if not len(graph):
+        abort(404)
+    fmt = ext or negotiate("ttl", html=True)
+    links = _alternates(f"/catalog/{local}", "", ["ttl", "rdf", "jsonld", "nt"])
+    if fmt != "html":
+        return _finish(graph_response(graph, fmt), fmt, ext is None, links)
+    if (iri, RDF.type, DCAT.Dataset) not in graph:  # people read about a dataset on its page
+        owner = next((d for d in cat.datasets if str(iri).startswith(d["iri"] + "/")), None)
+        return redirect(on_this_server(owner["iri"]) if owner else "/catalog", code=303)
+    lang = current_language()
+    view = _dataset_view(graph, iri, lang)
+    html = render_template("catalog_dataset.html", dataset=view, local=local, formats=_format_list(),
+                           breadcrumbs=[("IKPE Linked Open Data", "/"),
+                                        (_text(cat.head(), cat.catalog, DCTERMS.title, lang), "/catalog"),
+                                        (view["title"], None)])
+    return _finish(Response(html, mimetype=HTML_MEDIA_TYPE), fmt, ext is None, links)
+
+
+def _resource_graph(cat, iri: URIRef) -> Graph:
+    """What the catalog and VoID say about ``iri``; a dataset with its distributions, locations, and the
+    agents and the service it points to, so that the document stands on its own."""
     graph = _describe(cat.about(str(iri)), iri)
     for triple in _describe(cat.void, iri):
         graph.add(triple)
-    if not len(graph):
-        abort(404)
-    if (iri, RDF.type, DCAT.Dataset) in graph:  # a dataset: with its distributions and locations
-        graph = bind_prefixes(Graph())
-        for triple in cat.dataset_graph(str(iri)):
-            graph.add(triple)
-        for triple in _describe(cat.void, iri):
-            graph.add(triple)
-        # the agents and the service it points to, so the document stands on its own
-        head = cat.head()
-        for p in (DCTERMS.publisher, DCAT.contactPoint, DCAT.accessService):
-            for node in set(graph.objects(None, p)):
-                for s_, p_, o_ in _describe(head, node):
-                    if p_ != DCAT.servesDataset or o_ == iri:  # only links to datasets in this document
-                        graph.add((s_, p_, o_))
-    fmt = ext or negotiate("ttl", html=True)
-    links = _alternates(f"/catalog/{local}", "", ["ttl", "rdf", "jsonld", "nt"])
-    if fmt == "html":
-        if (iri, RDF.type, DCAT.Dataset) not in graph:  # people read about a dataset on its page
-            owner = next((d for d in cat.datasets if str(iri).startswith(d["iri"] + "/")), None)
-            return redirect(_local(owner["iri"]) if owner else "/catalog", code=303)
-        from .i18n import current_language
-
-        view = _dataset_view(graph, iri, current_language())
-        html = render_template("catalog_dataset.html", dataset=view, local=local,
-                               formats=[(f.key, f.media_type) for f in FORMATS.values()],
-                               breadcrumbs=[("IKPE Linked Open Data", "/"), (_text(cat.head(), cat.catalog, DCTERMS.title,
-                                            current_language()), "/catalog"), (view["title"], None)])
-        return _finish(Response(html), ("resource-html", cat.folder.name, local, current_language()), links)
-    return _rdf_response(graph, fmt, ("resource", cat.folder.name, local), links)
+    if (iri, RDF.type, DCAT.Dataset) not in graph:
+        return graph
+    graph = bind_prefixes(Graph())
+    for triple in cat.dataset_graph(str(iri)):
+        graph.add(triple)
+    for triple in _describe(cat.void, iri):
+        graph.add(triple)
+    head = cat.head()
+    for p in (DCTERMS.publisher, DCAT.contactPoint, DCAT.accessService):
+        for node in set(graph.objects(None, p)):
+            for s_, p_, o_ in _describe(head, node):
+                if p_ != DCAT.servesDataset or o_ == iri:  # only links to datasets in this document
+                    graph.add((s_, p_, o_))
+    return graph
 
 
 # -- VoID -----------------------------------------------------------------------------------------------
@@ -335,12 +287,12 @@ def catalog_resource(rest: str):
 @blueprint.route("/.well-known/void", methods=["GET"])
 @blueprint.route("/.well-known/void.<ext>", methods=["GET"])
 def void(ext: str | None = None):
-    if ext is not None and ext not in FORMATS:
+    if ext is not None and ext not in CATALOG_FORMATS:
         abort(404)
     cat = _release_catalog()
     fmt = ext or negotiate("ttl", html=False)
-    return _rdf_response(cat.void, fmt, ("void", cat.folder.name),
-                         _alternates("/.well-known/void", "", ["ttl", "rdf", "jsonld", "nt"]))
+    return _finish(graph_response(cat.void, fmt), fmt, ext is None,
+                   _alternates("/.well-known/void", "", ["ttl", "rdf", "jsonld", "nt"]))
 
 
 # -- dumps ----------------------------------------------------------------------------------------------
@@ -353,6 +305,7 @@ DUMP_TYPES = {".ttl": "text/turtle; charset=utf-8", ".jsonld": "application/ld+j
               "SHA256SUMS": "text/plain; charset=utf-8"}
 RELEASE_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
 FILE_NAME = re.compile(r"^(projects/)?[A-Za-z0-9][A-Za-z0-9._-]*$")
+IMMUTABLE_MAX_AGE = 31536000  # a versioned dump URL never changes: a year
 
 
 def _checksums(folder: Path) -> dict[str, str]:
@@ -367,7 +320,7 @@ def _checksums(folder: Path) -> dict[str, str]:
 
 @blueprint.route("/dumps/<path:rest>", methods=["GET"])
 def dumps(rest: str):
-    info = _current_release_info()
+    info = _release()
     releases = info.path.parent
     release, name = info.id, rest
     first, _, remainder = rest.partition("/")
@@ -389,7 +342,7 @@ def dumps(rest: str):
         abort(404)
     digest = _checksums(folder).get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
     response = send_file(path, mimetype=DUMP_TYPES[kind].split(";")[0], conditional=True, etag=digest,
-                         max_age=_settings().cache_max_age if not versioned else 31536000)
+                         max_age=IMMUTABLE_MAX_AGE if versioned else _settings().cache_max_age)
     response.headers["Content-Type"] = DUMP_TYPES[kind]
     base = _settings().public_base
     if not versioned:
@@ -398,7 +351,6 @@ def dumps(rest: str):
     response.headers.add("Link", f'<{sums}>; rel="describedby"; type="text/plain"')
     for link in discovery_links():
         response.headers.add("Link", link)
-    response.headers["Access-Control-Allow-Origin"] = _settings().cors_origins
     response.headers["Digest"] = "sha-256=" + _b64(digest)
     return response
 
@@ -437,17 +389,4 @@ def _uncompressed_ntriples(folder: Path, name: str, release: str, versioned: boo
         response.headers["Content-Length"] = str(size)
         response.set_etag(digest + "-identity")
         response = response.make_conditional(request)
-    response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Access-Control-Allow-Origin"] = _settings().cors_origins
-    response.headers["Cache-Control"] = f"public, max-age={_settings().cache_max_age if not versioned else 31536000}"
-    return response
-
-
-def _current_release_info():
-    try:
-        info = request_snapshot().release()
-    except StoreUnavailable:
-        abort(503)
-    if info.path is None:
-        abort(503)
-    return info
+    return cache_publicly(response, IMMUTABLE_MAX_AGE if versioned else None, vary=["Accept-Encoding"])
