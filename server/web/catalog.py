@@ -94,14 +94,13 @@ def discovery_links() -> list[str]:
 
 
 def _finish(response: Response, fmt: str, negotiated: bool, links=()) -> Response:
-    """Links, then validators and caching: the ETag names the release, path, query, format (and the
-    interface language of a page)."""
+    """Links, then validators and caching: the ETag names the release, URL, format (and the interface
+    language of a page)."""
     for link in links:
         response.headers.add("Link", link)
     html = fmt == "html"
     vary = (["Accept"] if negotiated else []) + (["Accept-Language"] if html else [])
-    return cacheable(response, _release(), fmt, request.query_string.decode("latin-1"),
-                     current_language() if html else None, vary=vary)
+    return cacheable(response, _release(), fmt, current_language() if html else None, vary=vary)
 
 
 @blueprint.after_app_request

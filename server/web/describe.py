@@ -50,6 +50,7 @@ def iri_ref(iri: str) -> str:
 
 
 def resource_exists(store, iri: str) -> bool:
+    """Does the store say anything about ``iri``?"""
     return store.ask(f"ASK {{ {iri_ref(iri)} ?p ?o }}")
 
 
@@ -61,8 +62,8 @@ def _values(terms) -> str:
     return " ".join(iri_ref(str(t)) for t in sorted(terms) if not any(c in str(t) for c in '<>"{}|^`\\ '))
 
 
-def labels_of(store, terms) -> Graph:
-    """Labels and our own types of ``terms`` (one query)."""
+def label_and_type_triples(store, terms) -> Graph:
+    """The triples giving the labels and our own types of ``terms`` (one query)."""
     values = _values(terms)
     if not values:
         return Graph()
@@ -88,7 +89,7 @@ def describe(store, iri: str) -> Graph:
     graph += store.construct(
         f"CONSTRUCT {{ ?q ?qp ?qo }} WHERE {{ VALUES ?t {{ {qualified} }} "
         f"{{ {ref} ?p ?q . ?q a ?t . ?q ?qp ?qo }} UNION {{ ?q ?p {ref} . ?q a ?t . ?q ?qp ?qo }} }}")
-    graph += labels_of(store, _mentioned(graph))
+    graph += label_and_type_triples(store, _mentioned(graph))
     return graph
 
 
@@ -128,5 +129,5 @@ def _release_time(release) -> str | None:
         return None
 
 
-__all__ = ["Document", "describe", "document", "labels_of", "resource_exists", "iri_ref",
+__all__ = ["Document", "describe", "document", "label_and_type_triples", "resource_exists", "iri_ref",
            "DATA_LICENSE", "DATASET_PATH", "SKOS"]

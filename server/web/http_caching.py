@@ -1,7 +1,7 @@
 """HTTP caching (RFC 9111) and conditional requests (RFC 9110 §13) for everything built from a release.
 
 The validators come from the build: the ``ETag`` is the release id plus what else the representation
-depends on (format, language, page), weak because serialisers may order triples differently; the
+depends on (path and query, format, language), weak because serialisers may order triples differently; the
 ``Last-Modified`` date is the release's creation time. ``Cache-Control: public, max-age=…`` (the
 ``cache_max_age`` setting) lets a reverse proxy or CDN keep the answer; ``Vary`` names the request
 headers the representation was chosen by. Conditional GET/HEAD answer ``304 Not Modified``.
@@ -40,10 +40,10 @@ def cache_publicly(response, max_age: int | None = None, vary=()):
 def cacheable(response, release, *parts, vary=(), conditional=True):
     """Add validators, Cache-Control and Vary; answer 304 if the client's copy is current.
 
-    ``parts`` are what the representation depends on beside the release and the path (format,
-    language, query …). ``conditional=False`` leaves the 304 to the caller
+    ``parts`` are what the representation depends on beside the release and the URL (format,
+    language …). ``conditional=False`` leaves the 304 to the caller
     (``response.make_conditional(request)``), who may keep the complete answer first (``page_cache``)."""
-    response.set_etag(etag(release, request.path, *parts), weak=True)
+    response.set_etag(etag(release, request.path, request.query_string.decode("latin-1"), *parts), weak=True)
     modified = release_time(release)
     if modified is not None:
         response.last_modified = modified

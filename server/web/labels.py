@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from ..kg.namespaces import SCHEMA
@@ -58,6 +58,3 @@ def label(graph: Graph, iri, requested: str | None) -> str:
     found = label_literal(graph, iri, requested)
     return str(found) if found is not None else local_name(iri)
 
-
-def has_label(graph: Graph, iri: URIRef) -> bool:
-    return any(True for prop in LABEL_PROPERTIES for _ in graph.objects(iri, prop))

@@ -180,8 +180,7 @@ def _negotiated(response: Response, release, media_type: str, negotiated: bool, 
     vary = (["Accept"] if negotiated else []) + list(extra_vary)
     if media_type == HTML_MEDIA_TYPE:
         vary.append("Accept-Language")
-    return cacheable(response, release, media_type, lang, request.query_string.decode("latin-1"), vary=vary,
-                     conditional=conditional)
+    return cacheable(response, release, media_type, lang, vary=vary, conditional=conditional)
 
 
 @blueprint.route("/doc/<path:local>", methods=["GET", "HEAD"], endpoint="document")

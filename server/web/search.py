@@ -4,12 +4,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
-from jinja2 import TemplateNotFound
 
 from ..search import SearchUnavailable, index_for
 from ..search.query import MAX_QUERY_CHARS, highlight, parse, snippet
 from ..store import StoreError
+from .conneg import negotiate
+from .formats import HTML_MEDIA_TYPE
+from .http_caching import cacheable
+from .i18n import current_language
+from .links import on_this_server
 from .store_access import request_snapshot
+
+language = current_language  # the name the reconciliation service imports
 
 blueprint = Blueprint("search", __name__)
 
@@ -20,45 +26,6 @@ def _settings():
     return current_app.config["SETTINGS"]
 
 
-def language() -> str:
-    """The interface language: Flask-Babel's choice when it is set up, else ``?lang=``/Accept-Language."""
-    if "babel" in current_app.extensions:
-        from .i18n import current_language
-
-        return current_language()
-    wanted = request.args.get("lang", "")
-    if wanted in ("de", "en"):
-        return wanted
-    return request.accept_languages.best_match(("de", "en"), default=_settings().default_language)
-
-
-def _gettext(message, **values):
-    return message % values if values else message
-
-
-@blueprint.context_processor
-def _i18n_fallback():
-    """``_``/``gettext`` for these templates when Flask-Babel is not set up (else Babel's own)."""
-    if "babel" in current_app.extensions:
-        return {}
-    return {"_": _gettext, "gettext": _gettext}
-
-
-def layout_template() -> str | None:
-    """``base.html`` (the site layout) when it exists; the templates render standalone otherwise."""
-    try:
-        current_app.jinja_env.get_template("base.html")
-        return "base.html"
-    except TemplateNotFound:
-        return None
-
-
-def local_url(iri: str) -> str:
-    """Where a resource is shown on this server: a relative path for our IRIs, else the IRI."""
-    base = _settings().public_base
-    return iri[len(base):] if iri.startswith(base + "/") else iri
-
-
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
     try:
         return max(low, min(int(request.args.get(name, default)), high))
@@ -66,23 +33,23 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
         return default
 
 
-def _cors(response):
-    response.headers["Access-Control-Allow-Origin"] = _settings().cors_origins
-    return response
-
-
 def _wants_json() -> bool:
+    """``.json``, ``?format=json``, or an ``Accept`` that prefers JSON to HTML (ties go to HTML)."""
     if request.args.get("format") == "json" or request.path.endswith(".json"):
         return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"], default="text/html")
-    return best == "application/json" and request.accept_mimetypes["application/json"] > \
-        request.accept_mimetypes["text/html"]
+    return negotiate(request.headers.get("Accept"), [HTML_MEDIA_TYPE, "application/json"]) == "application/json"
+
+
+def _unavailable(problem: SearchUnavailable):
+    response = jsonify({"error": "search unavailable", "detail": str(problem)})
+    response.status_code = 503
+    return response
 
 
 def _hit_json(hit, tokens, lang):
     return {
         "iri": hit.iri,
-        "url": local_url(hit.iri),
+        "url": on_this_server(hit.iri),
         "label": hit.label(lang),
         "type": {"iri": hit.type, "label": hit.type_label(lang)},
         "description": snippet(hit.description(lang), tokens),
@@ -98,7 +65,7 @@ def search_json():
 
 @blueprint.get("/search")
 def search():
-    lang = language()
+    lang = current_language()
     query = parse(request.args.get("q", ""))
     type_filter = request.args.get("type", "").strip()[:500]
     page_size = _settings().page_size
@@ -109,54 +76,47 @@ def search():
         index = index_for(request_snapshot())
         results = index.search(query, limit=page_size, offset=(page - 1) * page_size,
                                types=(type_filter,) if type_filter else ())
-        release = request_snapshot().release().id
+        release = request_snapshot().release()
     except (SearchUnavailable, StoreError) as problem:  # no release, store down: no index either
         current_app.logger.warning("search unavailable: %s", problem)
+        if json_form:
+            return _unavailable(problem)
         error, results, release = str(problem), None, None
     if json_form:
-        if error:
-            response = jsonify({"error": "search unavailable", "detail": error})
-            response.status_code = 503
-            return _cors(response)
-        body = {
+        response = jsonify({
             "query": query.text, "tokens": list(query.tokens), "type": type_filter or None,
             "page": page, "page_size": page_size, "total": results.total, "more": results.capped,
-            "any_word": results.fallback, "release": release,
+            "any_word": results.fallback, "release": release.id,
             "results": [_hit_json(hit, query.tokens, lang) for hit in results.hits],
-        }
-        response = _cors(jsonify(body))
+        })
     else:
         groups = {}
         if results:
             for hit in results.hits:
                 groups.setdefault(hit.type, []).append(hit)
         html = render_template(
-            "search.html", layout=layout_template(), q=query.text, query=query, lang=lang, results=results,
+            "search.html", q=query.text, query=query, lang=lang, results=results,
             groups=list(groups.values()), type_filter=type_filter, page=page, page_size=page_size,
-            error=error, highlight=highlight, snippet=snippet, local_url=local_url,
+            error=error, highlight=highlight, snippet=snippet, local_url=on_this_server,
             max_chars=MAX_QUERY_CHARS)
-        response = current_app.make_response((html, 503 if error else 200))
-    response.headers["Cache-Control"] = f"public, max-age={_settings().cache_max_age}"
-    response.vary.add("Accept")
-    response.vary.add("Accept-Language")
-    return response
+        if error:
+            return current_app.make_response((html, 503))
+        response = current_app.make_response(html)
+    return cacheable(response, release, "json" if json_form else "html", lang, vary=["Accept", "Accept-Language"])
 
 
 @blueprint.get("/search/suggest")
 def suggest():
     """Type-ahead: the best few resources whose words start with what was typed."""
-    lang = language()
+    lang = current_language()
     query = parse(request.args.get("q", ""))
     limit = _int_arg("limit", SUGGEST_LIMIT, 1, 50)
     try:
         results = index_for(request_snapshot()).search(query, limit=limit)
+        release = request_snapshot().release()
     except (SearchUnavailable, StoreError) as problem:  # no release, store down: no index either
-        response = jsonify({"error": "search unavailable", "detail": str(problem)})
-        response.status_code = 503
-        return _cors(response)
+        return _unavailable(problem)
     response = jsonify({"query": query.text, "results": [
-        {"iri": hit.iri, "url": local_url(hit.iri), "label": hit.label(lang),
+        {"iri": hit.iri, "url": on_this_server(hit.iri), "label": hit.label(lang),
          "type": hit.type_label(lang)} for hit in results.hits]})
-    response.headers["Cache-Control"] = f"public, max-age={_settings().cache_max_age}"
-    response.vary.add("Accept-Language")
-    return _cors(response)
+    return cacheable(response, release, lang, vary=["Accept-Language"])
