@@ -55,8 +55,8 @@ def is_query(environ) -> bool:
 class _Bucket:
     __slots__ = ("tokens", "stamp")
 
-    def __init__(self, burst: float):
-        self.tokens, self.stamp = burst, time.monotonic()
+    def __init__(self, burst: float, now: float):
+        self.tokens, self.stamp = burst, now
 
 
 class Limiter:
@@ -88,7 +88,7 @@ class Limiter:
         if bucket is None:
             if len(self._buckets) >= BUCKETS_KEPT:
                 self._buckets.clear()
-            bucket = self._buckets[client] = _Bucket(self.burst)
+            bucket = self._buckets[client] = _Bucket(self.burst, now)  # full, as of now (not a tick later)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
         bucket.stamp = now
         if bucket.tokens < 1:
