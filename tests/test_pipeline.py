@@ -19,7 +19,8 @@ FAMILIES = {
     "/doc/project/thilik.ttl": 200, "/def/ikpe": 200, "/catalog": 200, "/catalog.html": 200,
     "/.well-known/void": 200, "/dumps/SHA256SUMS": 200, "/sitemap.xml": 200,
     "/search?q=thilik": 200, "/search.json?q=thilik": 200, "/search/suggest?q=thi": 200,
-    "/sparql?query=ASK%7B%7D": 200, "/pictures/map.svg": 200, "/overview": 200,
+    "/sparql?query=ASK%7B%7D": 200, "/reconcile": 200, "/reconcile/preview?id=project/thilik": 200,
+    "/pictures/map.svg": 200, "/overview": 200,
     "/health": 200, "/doc/project/no-such-thing": 404,
 }
 
@@ -44,7 +45,7 @@ def test_every_route_family_has_the_same_cors_policy(listed, path):
     assert "Origin" in other.headers["Vary"]  # a shared cache must not hand one origin's answer to another
 
 
-@pytest.mark.parametrize("path", ["/doc/project/thilik", "/catalog", "/sparql", "/search.json"])
+@pytest.mark.parametrize("path", ["/doc/project/thilik", "/catalog", "/sparql", "/search.json", "/reconcile"])
 def test_preflight_from_an_allowed_origin(listed, path):
     response = listed.options(path, headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET",
                                              "Access-Control-Request-Headers": "accept-language"})

@@ -25,6 +25,8 @@ from markupsafe import Markup
 from .. import pictures
 from ..pictures import data
 from ..store import StoreUnavailable
+from .describe import resource_exists
+from .http_caching import cacheable
 from .i18n import current_language
 from .links import LOCAL_NAME
 from .page_cache import mark_uncacheable
@@ -129,25 +131,18 @@ def timeline_svg(kind: str, iri=None) -> Markup:
 def _svg_response(svg: str) -> Response:
     if not svg:
         abort(404)
-    response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
-    response.headers["Content-Language"] = current_language()
-    response.vary.add("Accept-Language")
-    response.cache_control.public = True
-    response.cache_control.max_age = _settings().cache_max_age
-    response.set_etag(f"{_release_id()}-{current_language()}")
-    return response.make_conditional(request)
-
-
-def _exists(iri: str) -> bool:
-    return request_snapshot().ask(f"ASK {{ <{iri}> ?p ?o }}")
+    response = Response(svg, headers={"Content-Type": "image/svg+xml; charset=utf-8",
+                                      "Content-Language": current_language()})
+    # a standalone file links to the host that served it: the host is part of the representation
+    return cacheable(response, request_snapshot().release(), current_language(), request.host_url,
+                     vary=["Accept-Language"])
 
 
 def _thing(kind: str, slug: str) -> str:
     if "/" in slug or not LOCAL_NAME.match(slug):  # only characters our own IRIs use reach SPARQL
         abort(404)
     iri = f"{_settings().id_base}{kind}/{slug}"
-    if not _exists(iri):
+    if not resource_exists(request_snapshot(), iri):
         abort(404)
     return iri
 
@@ -208,9 +203,4 @@ def overview():
                            breadcrumbs=[(gettext("Overview of the dataset"), None)],
                            map_picture=map_svg("home"), timeline_picture=timeline_svg("home"),
                            attribution=pictures.attribution(_language()))
-    response = Response(html, mimetype="text/html")
-    response.vary.add("Accept-Language")
-    response.cache_control.public = True
-    response.cache_control.max_age = _settings().cache_max_age
-    response.set_etag(f"overview-{_release_id()}-{lang}")
-    return response.make_conditional(request)
+    return cacheable(Response(html, mimetype="text/html"), request_snapshot().release(), lang, vary=["Accept-Language"])

@@ -24,6 +24,7 @@ from ..search.query import SearchUnavailable, index_for
 from ..search import reconcile as matching
 from ..search.reconcile import SERVICES, InvalidQuery, Scope, Service
 from ..store import StoreError
+from .http_caching import cache_publicly
 from .i18n import LANGUAGES, current_language
 from .store_access import request_snapshot
 
@@ -82,11 +83,7 @@ def _api_error(error):
 
 
 @blueprint.after_request
-def _cors(response):
-    response.headers["Access-Control-Allow-Origin"] = _settings().cors_origins
-    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, Accept-Language"
-    response.headers["Access-Control-Max-Age"] = "86400"
+def _varies_by_language(response):
     response.vary.add("Accept-Language")
     return response
 
@@ -241,5 +238,4 @@ def preview(service: Service):
     html = _card(scope, hit, flyout=False, entity_id=entity_id)
     response = Response(html, 200 if hit else 404, mimetype="text/html")
     response.headers["Content-Security-Policy"] = "frame-ancestors *; default-src 'none'; style-src 'unsafe-inline'"
-    response.headers["Cache-Control"] = f"public, max-age={_settings().cache_max_age}"
-    return response
+    return cache_publicly(response)

@@ -15,8 +15,6 @@ from .i18n import current_language
 from .links import on_this_server
 from .store_access import request_snapshot
 
-language = current_language  # the name the reconciliation service imports
-
 blueprint = Blueprint("search", __name__)
 
 SUGGEST_LIMIT = 10
