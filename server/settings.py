@@ -115,7 +115,8 @@ class Settings:
     sparql_workers: int = setting(
         2, "SPARQL worker processes (queries run in parallel; one past its time limit is ended).", int
     )
-    cors_origins: str = setting("*", "Value of Access-Control-Allow-Origin on the API and RDF documents.")
+    cors_origins: str = setting(
+        "*", "CORS on every answer: `*` (any origin), or the origins allowed, separated by commas or spaces.")
     page_size: int = setting(50, "Items per page on index pages and in paged collections.", int)
     cache_max_age: int = setting(300, "Cache-Control max-age (seconds) for pages and documents.", int)
     page_cache_mb: int = setting(
