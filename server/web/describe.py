@@ -21,6 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from ..kg.namespaces import IKPE, PREFIXES, VOID
+from .formats import prefixes_in_use
 
 DATA_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 DATASET_PATH = "/catalog/dataset/ikpe"  # the void:Dataset / dcat:Dataset of the catalog area
@@ -37,9 +38,7 @@ class Document:
     graph: Graph
 
     def prefixes_for(self, graph: Graph) -> dict[str, str]:
-        used = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
-        used |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
-        return {prefix: str(ns) for prefix, ns in PREFIXES.items() if any(u.startswith(str(ns)) for u in used)}
+        return prefixes_in_use(graph, PREFIXES.items())
 
 
 def iri_ref(iri: str) -> str:

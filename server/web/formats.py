@@ -19,10 +19,17 @@ from typing import Callable
 from flask import Response
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from ..store.embedded import to_oxigraph
+
+
+def prefixes_in_use(graph: Graph, namespaces) -> dict[str, str]:
+    """The (prefix, namespace) pairs of ``namespaces`` that an IRI or a datatype in ``graph`` is in."""
+    used = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
+    used |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
+    return {prefix: str(ns) for prefix, ns in namespaces if prefix and any(u.startswith(str(ns)) for u in used)}
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,7 @@ class GraphContext:
     document_iri: str | None = None
 
     def prefixes_for(self, graph: Graph) -> dict[str, str]:
-        used = {str(term) for triple in graph for term in triple if isinstance(term, URIRef)}
-        used |= {str(o.datatype) for o in graph.objects() if getattr(o, "datatype", None)}
-        return {prefix: str(ns) for prefix, ns in graph.namespaces()
-                if prefix and any(u.startswith(str(ns)) for u in used)}
+        return prefixes_in_use(graph, graph.namespaces())
 
 
 @dataclass(frozen=True)

@@ -110,22 +110,22 @@ def _embed(svg: str, kind: str) -> Markup:
                   f'{svg}</figure>')
 
 
-@blueprint.app_template_global("map_svg")
-def map_svg(kind: str, iri=None) -> Markup:
+def _embedded(draw, what: str, kind: str, iri) -> Markup:
     try:
-        return _embed(_map(kind, str(iri) if iri else None, False), "map")
+        return _embed(draw(kind, str(iri) if iri else None, False), what)
     except StoreUnavailable:
         mark_uncacheable()  # the page without its picture must not be kept
         return Markup("")
+
+
+@blueprint.app_template_global("map_svg")
+def map_svg(kind: str, iri=None) -> Markup:
+    return _embedded(_map, "map", kind, iri)
 
 
 @blueprint.app_template_global("timeline_svg")
 def timeline_svg(kind: str, iri=None) -> Markup:
-    try:
-        return _embed(_timeline(kind, str(iri) if iri else None, False), "timeline")
-    except StoreUnavailable:
-        mark_uncacheable()  # the page without its picture must not be kept
-        return Markup("")
+    return _embedded(_timeline, "timeline", kind, iri)
 
 
 def _svg_response(svg: str) -> Response:
