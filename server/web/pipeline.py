@@ -87,4 +87,5 @@ def init_app(app) -> None:
     app.after_request(finish)
 
 
-__all__ = ["EXPOSED", "SECURITY_HEADERS", "PAGE_POLICY", "QUERY_UI_POLICY", "allowed_origins", "cors_headers", "finish", "init_app"]
+__all__ = ["EXPOSED", "SECURITY_HEADERS", "PAGE_POLICY", "QUERY_UI_POLICY", "allowed_origins", "cors_headers",
+           "finish", "init_app"]
