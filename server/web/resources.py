@@ -20,7 +20,7 @@ from rdflib.namespace import ORG, SKOS
 from ..kg.namespaces import IKPE
 from . import sitemap as sitemaps
 from .conneg import negotiate, offers
-from .describe import DATASET_PATH, Document, document, iri_ref, resource_exists
+from .describe import DATA_LICENSE, DATASET_PATH, Document, document, iri_ref, resource_exists
 from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type, graph_response
 from . import page_cache
 from .http_caching import cache_publicly, cacheable
@@ -29,7 +29,7 @@ from .labels import local_name, pick_literal
 from .lifecycle import tombstone
 from .links import LOCAL_NAME, href, on_this_server
 from .presentation import View
-from .schema_org import main_entity, script_json
+from .schema_org import dataset_entity, item_list_entity, main_entity, script_json
 from .store_access import request_snapshot
 from .vocabulary import VocabularyView, find_document, subproperties
 
@@ -45,6 +45,9 @@ INDEX_TYPES = {
     "role": IKPE.Role, "funding": IKPE.Funding, "concept": SKOS.Concept, "scheme": SKOS.ConceptScheme,
     "source": IKPE.SourceDocument, "reference": IKPE.ReferenceDataset, "event": ORG.ChangeEvent,
 }
+HOME_DESCRIPTION = _l("This dataset describes the projects of the Institut für Kommunale Planung und Entwicklung "
+                      "e.V. (Erfurt), the organisations and people behind them and the Thuringian "
+                      "Gebietskörperschaften taking part, each fact with its source.")
 PLURALS = {
     "project": _l("Projects"), "programme": _l("Funding programmes"), "organisation": _l("Organisations"),
     "unit": _l("Organisational units"), "person": _l("People"), "gebietskoerperschaft": _l("Gebietskörperschaften"),
@@ -265,8 +268,11 @@ def home():
     counts = _counts(store)
     types = [{"slug": s, "label": str(PLURALS[s]), "count": n, "href": url_for("resources.type_index", slug=s)}
              for s, n in counts.items() if n]
+    base = _settings().public_base
+    dataset = dataset_entity(base + DATASET_PATH, gettext("Projects, actors and places of the IKPE"),
+                             str(HOME_DESCRIPTION), str(DATA_LICENSE), base + "/")
     html = render_template("home.html", types=types, release=release, triples=release.manifest.get("triples"),
-                           breadcrumbs=None)
+                           breadcrumbs=None, jsonld=script_json(dataset))
     return cacheable(Response(html, mimetype="text/html"), release, current_language(), vary=["Accept-Language"])
 
 
@@ -290,7 +296,7 @@ def type_index(slug):
     items = []
     for subject, literals in labels.items():
         chosen = pick_literal(literals, lang)
-        items.append({"label": str(chosen) if chosen is not None else local_name(subject),
+        items.append({"iri": str(subject), "label": str(chosen) if chosen is not None else local_name(subject),
                       "lang": chosen.language if chosen is not None else None, "href": href(subject)})
     order = request.args.get("order", "asc")
     if order not in ("asc", "desc") or request.args.get("sort", "label") != "label":
@@ -302,9 +308,12 @@ def type_index(slug):
     if not page_arg.isdigit() or not 1 <= int(page_arg) <= pages:
         abort(404)
     page = int(page_arg)
+    shown = items[(page - 1) * size: page * size]
+    listing = item_list_entity(str(PLURALS[slug]), [(i["iri"], i["label"]) for i in shown], (page - 1) * size + 1,
+                               len(items), f"{settings.public_base}/list/{slug}")
     html = render_template("type_index.html", slug=slug, title=str(PLURALS[slug]),
-                           items=items[(page - 1) * size: page * size], total=len(items), page=page, pages=pages,
-                           order=order, class_iri=str(cls),
+                           items=shown, total=len(items), page=page, pages=pages,
+                           order=order, class_iri=str(cls), jsonld=script_json(listing),
                            breadcrumbs=[(gettext("Home"), "/"), (str(PLURALS[slug]), None)])
     return cacheable(Response(html, mimetype="text/html"), release, lang, vary=["Accept-Language"])
 

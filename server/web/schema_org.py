@@ -1,15 +1,20 @@
-"""The schema.org JSON-LD embedded in every HTML page (``<script type="application/ld+json">``), so
-search engines see the page's main entity. Built from the resource's own ``schema:`` triples plus its
-label and description in the page language; safe to embed (``<``, ``>``, ``&`` escaped)."""
+"""The schema.org JSON-LD embedded in the HTML pages (``<script type="application/ld+json">``), so
+search engines see each page's main entity, always with a ``name`` in the page language:
+
+- a resource page: the resource, from its own ``schema:`` triples plus its label and description;
+- the home page: the dataset (the ``dcat:Dataset`` of the catalog);
+- a list page: an ``ItemList`` of the resources of one type listed on that page.
+
+Safe to embed (``<``, ``>``, ``&`` escaped)."""
 from __future__ import annotations
 
 import json
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.namespace import DCTERMS, RDF
 
 from ..kg.namespaces import SCHEMA
-from .labels import pick_literal
+from .labels import label, pick_literal
 
 SCHEMA_NS = str(SCHEMA)
 
@@ -26,9 +31,7 @@ def main_entity(graph: Graph, iri: str, lang: str, page_url: str) -> dict:
     entity: dict = {"@context": "https://schema.org/", "@id": iri}
     if types:
         entity["@type"] = types if len(types) > 1 else types[0]
-    name = pick_literal(graph.objects(subject, RDFS.label), lang)
-    if name is not None:
-        entity["name"] = str(name)
+    entity["name"] = label(graph, subject, lang)
     description = pick_literal(graph.objects(subject, DCTERMS.description), lang)
     if description is not None:
         entity["description"] = str(description)
@@ -45,6 +48,21 @@ def main_entity(graph: Graph, iri: str, lang: str, page_url: str) -> dict:
             entity[str(prop)[len(SCHEMA_NS):]] = plain if len(plain) > 1 else plain[0]
     entity["mainEntityOfPage"] = page_url
     return entity
+
+
+def dataset_entity(dataset_iri: str, name: str, description: str, license_iri: str, page_url: str) -> dict:
+    return {"@context": "https://schema.org/", "@type": "Dataset", "@id": dataset_iri, "name": name,
+            "description": description, "license": license_iri, "inLanguage": ["de", "en"],
+            "mainEntityOfPage": page_url}
+
+
+def item_list_entity(name: str, items: list[tuple[str, str]], first_position: int, total: int,
+                     page_url: str) -> dict:
+    """``items``: (IRI, name) of the resources listed on this page, starting at ``first_position``."""
+    elements = [{"@type": "ListItem", "position": first_position + offset, "item": {"@id": iri, "name": text}}
+                for offset, (iri, text) in enumerate(items)]
+    return {"@context": "https://schema.org/", "@type": "ItemList", "name": name, "numberOfItems": total,
+            "itemListElement": elements, "mainEntityOfPage": page_url}
 
 
 def script_json(data: dict) -> str:
