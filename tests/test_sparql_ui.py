@@ -1,12 +1,21 @@
 """The query UI in a real headless Chromium: YASGUI served from our host, type a query, run it, see
-the rows; pick a competency question and run it; nothing is fetched from another host."""
+the rows; pick a competency question and run it; nothing is fetched from another host; axe-core
+finds no serious or critical accessibility violation (WCAG 2.1 AA, as BITV 2.0 asks), before and
+after a query, with a second tab open too."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
 IKPE = "https://lod.ikpe-erfurt.de/def/ikpe#"
+AXE = Path(__file__).resolve().parents[1] / "server" / "web" / "static" / "vendor" / "axe-core" / "axe.min.js"
+PROJECT_LABELS = ("PREFIX ikpe: <https://lod.ikpe-erfurt.de/def/ikpe#>\n"
+                  "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                  "SELECT ?label WHERE { ?p a ikpe:Project ; rdfs:label ?label "
+                  "FILTER(lang(?label) = 'de') } ORDER BY ?label")
 
 
 def open_ui(page, live_server, lang="de"):
@@ -38,10 +47,7 @@ def test_type_a_query_run_it_see_the_rows(page, live_server, store):
         f"PREFIX ikpe: <{IKPE}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
         "SELECT ?label WHERE { ?p a ikpe:Project ; rdfs:label ?label FILTER(lang(?label) = 'de') }"))
     assert expected
-    type_query(page, "PREFIX ikpe: <https://lod.ikpe-erfurt.de/def/ikpe#>\n"
-                     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-                     "SELECT ?label WHERE { ?p a ikpe:Project ; rdfs:label ?label "
-                     "FILTER(lang(?label) = 'de') } ORDER BY ?label")
+    type_query(page, PROJECT_LABELS)
     rows = run_and_rows(page)
     assert rows.count() == len(expected)
     text = page.locator(".yasr table tbody").inner_text()
@@ -82,3 +88,52 @@ def test_prefix_completion_knows_our_ontology(page, live_server):
     page.keyboard.type("PREFIX ikp")
     page.wait_for_selector(".CodeMirror-hints", timeout=10000)
     assert "ikpe: <https://lod.ikpe-erfurt.de/def/ikpe#>" in page.locator(".CodeMirror-hints").inner_text()
+
+
+def serious_violations(page) -> list:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_query_ui_passes_axe_before_and_after_a_query(browser, live_server, width, lang):
+    if not AXE.exists():
+        pytest.fail("axe-core is not vendored: run `make assets`")
+    context = browser.new_context(locale="de-DE", bypass_csp=True, viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        open_ui(page, live_server, lang)
+        assert serious_violations(page) == []
+        type_query(page, PROJECT_LABELS)
+        assert run_and_rows(page).count() >= 1
+        assert serious_violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()
+
+
+def test_editor_and_endpoint_are_named_and_the_editor_scrolls_by_keyboard(page, live_server):
+    open_ui(page, live_server, "en")
+    assert page.get_by_label("SPARQL query").first.evaluate("e => e.tagName") == "TEXTAREA"
+    assert page.get_by_role("textbox", name="SPARQL endpoint").input_value().endswith("/sparql")
+    assert page.locator(".yasqe .CodeMirror-scroll").get_attribute("tabindex") == "0"
+
+
+def test_a_new_tab_still_opens_and_stays_accessible(browser, live_server):
+    context = browser.new_context(locale="de-DE", bypass_csp=True)
+    try:
+        page = context.new_page()
+        open_ui(page, live_server)
+        assert page.locator(".tabsList .tab [role=tab]").count() == 1
+        page.click("button.addTab")
+        page.wait_for_function("document.querySelectorAll('.tabsList .tab [role=tab]').length === 2")
+        page.wait_for_selector(".tabPanel.active .yasqe .CodeMirror textarea[aria-label]", timeout=10000)
+        page.evaluate("query => window.ikpeYasgui.getTab().getYasqe().setValue(query)", PROJECT_LABELS)
+        page.click(".tabPanel.active .yasqe_queryButton")
+        page.wait_for_selector(".tabPanel.active .yasr table tbody tr", timeout=20000)
+        assert serious_violations(page) == []
+    finally:
+        context.close()
