@@ -6,7 +6,7 @@
 Each build is the real command, ``/usr/bin/time -v .venv/bin/ikpe-lod --data <gen> --build-dir <tmp>
 build``; its printed timings give the split (mapping = reading + checking + converting + derivation;
 validation = SHACL; store = N-Triples + bulk load; dumps; release steps = catalog, search index …).
-Writes the table into the section "Build at scale" of docs/benchmarks.md (replacing that section
+Writes the table into the section "Build at scale" of docs/build-scale.md (replacing that section
 only) and a plot docs/build-scale.svg.
 """
 from __future__ import annotations
@@ -180,7 +180,7 @@ Raw numbers: `docs/build-scale.json`.
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=list(SCALES), help="projects per scale")
-    parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "build-scale.md")
     parser.add_argument("--core", action="store_true",
                         help="build without the catalog/search release steps (the target's scope)")
     parser.add_argument("--core-build", nargs=2, metavar=("DATA", "BUILD_DIR"), help=argparse.SUPPRESS)

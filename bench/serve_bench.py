@@ -22,7 +22,7 @@ they exist already. Then, with the production command (``gunicorn -c deploy/guni
   Turtle), cycling through up to 200 projects; p50, p99, requests/s, errors.
 
 Results are kept per scale in ``docs/serve-scale.json`` (a run of some scales keeps the others) and the
-section "Serving at scale" of docs/benchmarks.md (only that section) and ``docs/serve-scale.svg`` are
+section "Serving at scale" of docs/serve-scale.md (only that section) and ``docs/serve-scale.svg`` are
 rewritten from it.
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ from bench.stores import free_port  # noqa: E402
 SCALES = (60, 625, 6300)
 RESULTS = ROOT / "docs" / "serve-scale.json"
 PLOT = ROOT / "docs" / "serve-scale.svg"
-DOC = ROOT / "docs" / "benchmarks.md"
+DOC = ROOT / "docs" / "serve-scale.md"
 BEGIN, END = "<!-- serving-at-scale:begin -->", "<!-- serving-at-scale:end -->"
 PROJECT = "https://lod.ikpe-erfurt.de/id/project/bench-000032"  # exists at every scale (≥ 32 projects)
 PREFIXES = """PREFIX ikpe: <https://lod.ikpe-erfurt.de/def/ikpe#>
