@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from accessibility import serious_axe_violations
 from server.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
-AXE = PROJECT_ROOT / "server" / "web" / "static" / "vendor" / "axe-core" / "axe.min.js"
 GK = "https://lod.ikpe-erfurt.de/id/gebietskoerperschaft/"
 THILIK = "https://lod.ikpe-erfurt.de/id/project/thilik"
 
@@ -26,17 +26,6 @@ def expected_participant_labels(store) -> set[str]:
     """The German labels of the SPARQL answer (queries/pictures-02-project-participants.rq)."""
     text = (PROJECT_ROOT / "queries" / "pictures-02-project-participants.rq").read_text(encoding="utf-8")
     return {str(r["label"]) for r in store.select(text)}
-
-
-def serious_axe_violations(page, include: str | None = None) -> list[str]:
-    if not AXE.exists():
-        pytest.fail("axe-core is not vendored: run `npm install && .venv/bin/python -m server.web.vendor`.")
-    origin = re.match(r"https?://[^/]+", page.url).group(0)
-    page.add_script_tag(url=origin + "/static/vendor/axe-core/axe.min.js")  # same host: allowed by the CSP
-    context = f"{{include: [{include!r}]}}" if include else "document"
-    result = page.evaluate(f"async () => await axe.run({context}, {{resultTypes: ['violations']}})")
-    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def test_project_page_map_highlights_the_participants(page, live_server, store, shots):

@@ -4,14 +4,13 @@ finds no serious or critical accessibility violation (WCAG 2.1 AA, as BITV 2.0 a
 after a query, with a second tab open too."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+
+from accessibility import serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
 IKPE = "https://lod.ikpe-erfurt.de/def/ikpe#"
-AXE = Path(__file__).resolve().parents[1] / "server" / "web" / "static" / "vendor" / "axe-core" / "axe.min.js"
 PROJECT_LABELS = ("PREFIX ikpe: <https://lod.ikpe-erfurt.de/def/ikpe#>\n"
                   "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
                   "SELECT ?label WHERE { ?p a ikpe:Project ; rdfs:label ?label "
@@ -90,26 +89,17 @@ def test_prefix_completion_knows_our_ontology(page, live_server):
     assert "ikpe: <https://lod.ikpe-erfurt.de/def/ikpe#>" in page.locator(".CodeMirror-hints").inner_text()
 
 
-def serious_violations(page) -> list:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("lang", ["de", "en"])
 def test_query_ui_passes_axe_before_and_after_a_query(browser, live_server, width, lang):
-    if not AXE.exists():
-        pytest.fail("axe-core is not vendored: run `make assets`")
-    context = browser.new_context(locale="de-DE", bypass_csp=True, viewport={"width": width, "height": 900})
+    context = browser.new_context(locale="de-DE", viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
         open_ui(page, live_server, lang)
-        assert serious_violations(page) == []
+        assert serious_axe_violations(page) == []
         type_query(page, PROJECT_LABELS)
         assert run_and_rows(page).count() >= 1
-        assert serious_violations(page) == []
+        assert serious_axe_violations(page) == []
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     finally:
         context.close()
@@ -123,7 +113,7 @@ def test_editor_and_endpoint_are_named_and_the_editor_scrolls_by_keyboard(page, 
 
 
 def test_a_new_tab_still_opens_and_stays_accessible(browser, live_server):
-    context = browser.new_context(locale="de-DE", bypass_csp=True)
+    context = browser.new_context(locale="de-DE")
     try:
         page = context.new_page()
         open_ui(page, live_server)
@@ -134,6 +124,6 @@ def test_a_new_tab_still_opens_and_stays_accessible(browser, live_server):
         page.evaluate("query => window.ikpeYasgui.getTab().getYasqe().setValue(query)", PROJECT_LABELS)
         page.click(".tabPanel.active .yasqe_queryButton")
         page.wait_for_selector(".tabPanel.active .yasr table tbody tr", timeout=20000)
-        assert serious_violations(page) == []
+        assert serious_axe_violations(page) == []
     finally:
         context.close()
