@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS
 
 from server.web.labels import local_name
@@ -81,6 +81,15 @@ def test_no_label_for_a_term_the_graph_does_not_use(store, label_modules):
     unused = [str(term) for term in set(label_modules.subjects(RDFS.label))
               if not str(term).startswith(IKPE_NS) and not store.ask(used.format(term))]
     assert unused == []
+
+
+@pytest.mark.parametrize("path", ["/def/ikpe/labels", "/def/ikpe/labels/0.1.0"])
+def test_the_labels_module_is_published(client, path):
+    response = client.get(path, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    geometry = Literal("Geometrie", lang="de")
+    assert (URIRef("http://www.opengis.net/ont/geosparql#hasGeometry"), RDFS.label, geometry) in graph
 
 
 class PropertyNames(HTMLParser):
