@@ -127,3 +127,9 @@ def test_a_new_tab_still_opens_and_stays_accessible(browser, live_server):
         assert serious_axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_query_ui_runs_no_inline_script(client):
+    policy = client.get("/sparql", headers={"Accept": "text/html"}).headers["Content-Security-Policy"]
+    script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    assert script_src.split() == ["script-src", "'self'"]
