@@ -13,7 +13,6 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance, response_schema_conformance, status_code_conformance)
 
 from server.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from server.web import health  # noqa: E402
 from server.web.app import create_app  # noqa: E402
 
 OPENAPI = PROJECT_ROOT / "docs" / "openapi.yaml"
@@ -25,8 +24,6 @@ schema = schemathesis.openapi.from_path(OPENAPI)
 @pytest.fixture(scope="module")
 def api_app(build_dir):
     app = create_app(load_settings(build_dir=build_dir))
-    if "health" not in app.blueprints:  # until app.py registers it
-        app.register_blueprint(health.blueprint)
     app.config["TESTING"] = False
     return app
 

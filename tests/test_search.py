@@ -140,13 +140,42 @@ def test_match_expression_quotes_every_token():
     assert parse("x" * 10_000).tokens == ("x" * 64,)
 
 
+LANDKREIS = "https://lod.ikpe-erfurt.de/def/ikpe#Landkreis"
+AROUND = st.text(alphabet=" .,;:!?()[]{}\"'«»-–/\t\n*^", max_size=5)  # no word characters: no new token
+
+
+def assert_well_formed(found, limit: int) -> None:
+    assert len(found.hits) <= limit and found.total >= len(found.hits)
+    assert len({hit.iri for hit in found.hits}) == len(found.hits)
+    scores = [hit.score for hit in found.hits]
+    assert scores == sorted(scores, reverse=True)
+    if not found.query.tokens:
+        assert found.hits == [] and found.total == 0
+
+
 @hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=300))
 def test_any_text_is_safe(store, text):
     index = SearchIndex(store.release().path / FILE_NAME)
-    found = index.search(text, limit=5)
-    assert len(found.hits) <= 5
-    index.search(text, names_only=True, types=("https://lod.ikpe-erfurt.de/def/ikpe#Landkreis",))
+    assert_well_formed(index.search(text, limit=5), 5)
+    landkreise = index.search(text, names_only=True, types=(LANDKREIS,))
+    assert_well_formed(landkreise, 20)
+    assert all(hit.type == LANDKREIS for hit in landkreise.hits), [hit.iri for hit in landkreise.hits]
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=AROUND, after=AROUND, name=st.sampled_from([  # (as written, the label it must find)
+    ("Kyffhäuserkreis", "Kyffhäuserkreis"), ("KYFFHAEUSERKREIS", "Kyffhäuserkreis"), ("Sömmerda", "Sömmerda"),
+    ("soemmerda", "Sömmerda")]))
+def test_a_name_among_punctuation_is_found_first(store, before, name, after):
+    written, label = name
+    index = SearchIndex(store.release().path / FILE_NAME)
+    found = index.search(before + written + after, limit=5)
+    assert_well_formed(found, 5)
+    assert found.hits[0].label() == label, [hit.label() for hit in found.hits]
+    landkreise = index.search(before + written + after, names_only=True, types=(LANDKREIS,))
+    assert landkreise.hits and landkreise.hits[0].iri == found.hits[0].iri  # both are Landkreise
+    assert all(hit.type == LANDKREIS for hit in landkreise.hits)
 
 
 # -- JSON form --------------------------------------------------------------------------------------
