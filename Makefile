@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core, at most 4; tests that must not run side by side share an
+# xdist_group (tests/conftest.py). PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: run test setup assets system-deps build validate serve clean
 
@@ -14,7 +17,7 @@ run: build assets
 	$(BIN)/ikpe-lod serve --host $(HOST) --port $(PORT)
 
 test: setup system-deps assets build
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadgroup $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
 

@@ -1,28 +1,63 @@
-"""Shared fixtures: a release built once per test session from the real data, the app on it,
-a live server on 127.0.0.1, and a real headless Chromium (Debian's, driven by Playwright)."""
+"""Shared fixtures: a release built once per test process from the real data, the app on it, a live
+server on 127.0.0.1, a real headless Chromium (Debian's, driven by Playwright), and the real store
+servers (Oxigraph server, Virtuoso), each started at most once per test process.
+
+Markers (registered in pyproject.toml): tests that use the browser are marked ``browser`` and tests that
+need a real store server ``store`` by the hook below; ``slow`` is set where a test is slow by nature
+(load, restarts, fuzzing). A fast inner loop: ``pytest -m "not slow and not browser and not store"``.
+With pytest-xdist (``make test``: ``-n auto --dist loadgroup``) the store tests share one test process
+(``xdist_group("store")``), so the store servers start once per run; timed tests share ``"timing"``.
+"""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from server.release_steps import build
 from server.settings import PROJECT_ROOT, load_settings
 from server.web.app import create_app
+from servers import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from stores import REMOTE_KINDS, StoreFarm
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_FIXTURES = {"browser", "page"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if _needs_a_store_server(item, fixtures):
+            item.add_marker(pytest.mark.store)
+            if item.get_closest_marker("xdist_group") is None:  # one test process starts the store servers
+                item.add_marker(pytest.mark.xdist_group("store"))
+    result = yield  # the other plugins: -m deselects, pytest-xdist reads the xdist_group markers
+    _carry_xdist_groups(items)
+    return result
+
+
+def _carry_xdist_groups(items) -> None:
+    """pytest-xdist 3.8 writes an item's group into ``item._nodeid``, which pytest 9.2 no longer reads, so
+    ``--dist loadgroup`` silently stops grouping (pytest-dev/pytest-xdist#1386): carry it into the node
+    id. Does nothing where xdist and pytest agree (older pytest, or an xdist with the fix)."""
+    for item in items:
+        grouped = item.__dict__.get("_nodeid")
+        if grouped and grouped != item.nodeid:
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(grouped)
+
+
+def _needs_a_store_server(item, fixtures: set[str]) -> bool:
+    """A test run on a remote store kind, or one that takes the store farm without the embedded kind."""
+    kinds = {value for value in getattr(getattr(item, "callspec", None), "params", {}).values()
+             if isinstance(value, str)}
+    if kinds & set(REMOTE_KINDS):
+        return True
+    return "store_farm" in fixtures and "embedded" not in kinds
 
 
 @pytest.fixture(scope="session")
@@ -54,21 +89,6 @@ def client(app):
 @pytest.fixture(scope="session")
 def store(app):
     return app.extensions["ikpe_store"]
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.port = free_port()
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -103,3 +123,11 @@ def data_copy(tmp_path) -> Path:
     for name in ("data", "ontology", "shapes"):
         shutil.copytree(PROJECT_ROOT / name, tmp_path / name)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def store_farm(tmp_path_factory):
+    """The real store servers, each started when a test first asks for its kind (see ``stores.py``)."""
+    farm = StoreFarm(tmp_path_factory)
+    yield farm
+    farm.close()

@@ -1,9 +1,10 @@
 """Real stores for the tests: the embedded store, and private Oxigraph server and Virtuoso instances on
 127.0.0.1 with the test build published to them.
 
-Use in a test module::
+The ``store_farm`` fixture (in ``conftest.py``, one farm per test process) hands them out. Use in a
+test module::
 
-    from stores import STORE_KINDS, store_farm  # noqa: F401  (the fixture)
+    from stores import STORE_KINDS
 
     @pytest.fixture(scope="module", params=STORE_KINDS)
     def store_settings(request, store_farm, build_dir):
@@ -72,10 +73,3 @@ class StoreFarm:
     def close(self) -> None:
         for server in self.servers.values():
             server.stop()
-
-
-@pytest.fixture(scope="session")
-def store_farm(tmp_path_factory):
-    farm = StoreFarm(tmp_path_factory)
-    yield farm
-    farm.close()

@@ -21,7 +21,7 @@ import requests
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from conftest import LiveServer
+from servers import LiveServer
 from server.settings import load_settings
 from server.web.app import create_app
 

@@ -364,7 +364,7 @@ def test_queries_have_titles_in_both_languages():
 
 
 # -- the same pictures from every store (embedded, Oxigraph server, Virtuoso) ---------------------
-from stores import STORE_KINDS, store_farm  # noqa: E402,F401  (the fixture)
+from stores import STORE_KINDS  # noqa: E402
 
 
 @pytest.fixture(scope="module", params=STORE_KINDS)

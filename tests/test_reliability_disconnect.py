@@ -15,8 +15,10 @@ import requests
 from server.settings import load_settings
 from server.sparql.engine import CANCEL_POLL
 from server.web.app import create_app
-from tests.conftest import LiveServer
+from servers import LiveServer
 from tests.test_reliability_load import Gunicorn
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("timing")]  # timed: one after another
 
 TIME_LIMIT = 20.0
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"

@@ -23,6 +23,8 @@ from server import logging_setup
 from server.settings import PROJECT_ROOT, load_settings
 from server.web.app import create_app
 
+pytestmark = pytest.mark.slow
+
 REQUEST_DEADLINE = 20.0  # seconds: a request slower than this counts as a hang
 SPARQL_TIMEOUT = 4.0
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+|"

@@ -15,7 +15,9 @@ import requests
 
 from server.settings import load_settings
 from server.web.app import create_app
-from tests.conftest import LiveServer
+from servers import LiveServer
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("timing")]  # timed: one after another
 
 SPARQL_TIMEOUT = 3.0
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"

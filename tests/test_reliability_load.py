@@ -31,7 +31,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS
 
 from server.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from servers import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("timing")]  # timed: one after another
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 WRK = shutil.which("wrk") or "/usr/bin/wrk"

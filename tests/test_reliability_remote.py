@@ -16,12 +16,14 @@ import threading
 import time
 
 import pytest
-from stores import REMOTE_KINDS, start_server, store_farm  # noqa: F401  (fixture)
+from stores import REMOTE_KINDS, start_server
 
 from server.settings import PROJECT_ROOT, load_settings
 from server.store.publish import Publisher
 from server.store.remote import RemoteStore
 from tests.test_reliability_load import Checker, Gunicorn, cli_build, set_label
+
+pytestmark = [pytest.mark.slow, pytest.mark.store, pytest.mark.xdist_group("timing")]  # timed: one after another
 
 
 def cli_publish(build, env: dict) -> subprocess.CompletedProcess:

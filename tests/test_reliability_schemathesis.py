@@ -15,6 +15,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 from server.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from server.web.app import create_app  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 OPENAPI = PROJECT_ROOT / "docs" / "openapi.yaml"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from stores import REMOTE_KINDS, STORE_KINDS, start_server, store_farm  # noqa: F401  (fixture)
+from stores import REMOTE_KINDS, STORE_KINDS, start_server
 
 from server.cli import main as cli
 from server.kg.release import write_release
@@ -389,6 +389,8 @@ def test_public_dataset_parameters_map_to_the_release(store_farm, build_dir, rem
         snapshot.sparql("SELECT * WHERE { ?s ?p }")
 
 
+@pytest.mark.store
+@pytest.mark.slow
 def test_gunicorn_workers_share_the_store_and_survive_its_restart(tmp_path, build_dir):
     """The production command on a remote store: workers agree (same ETag), answer 503 + Retry-After
     quickly while the store is down, and recover without a restart of their own."""

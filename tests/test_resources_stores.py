@@ -8,7 +8,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import to_isomorphic
 
 from server.web.app import create_app
-from stores import STORE_KINDS, store_farm  # noqa: F401  (the fixture)
+from stores import STORE_KINDS
 
 BASE = "https://lod.ikpe-erfurt.de"
 

@@ -78,8 +78,8 @@ def test_rdflib_sparqlstore(live_server, projects, method):
 
 
 # -- the same clients against the endpoint on the remote stores (Oxigraph server, Virtuoso) ---------
-from conftest import LiveServer  # noqa: E402
-from stores import REMOTE_KINDS, store_farm  # noqa: E402,F401  (fixture)
+from servers import LiveServer  # noqa: E402
+from stores import REMOTE_KINDS  # noqa: E402
 
 from server.web.app import create_app  # noqa: E402
 

@@ -374,7 +374,7 @@ def test_exactly_at_the_limit_is_not_truncated(limited):
 
 
 # -- the same endpoint on the remote stores (Oxigraph server, Virtuoso on 127.0.0.1) ----------------
-from stores import REMOTE_KINDS, store_farm  # noqa: E402,F401  (fixture)
+from stores import REMOTE_KINDS  # noqa: E402
 
 MAX_ROWS = 5
 

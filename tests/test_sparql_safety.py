@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import LiveServer
+from servers import LiveServer
 from server.settings import load_settings
 from server.sparql.engine import QueryEngine
 from server.sparql.execute import Config, Job
