@@ -94,9 +94,9 @@ _AREAS_OF_RELEASE: dict[tuple, dict[str, Area]] = {}
 def areas(store, settings) -> dict[str, Area]:
     """Every Gebietskörperschaft with a boundary, read from the store (GeoSPARQL); read once per release
     and process (the boundaries and their drawn shapes are the same on every map of a release)."""
-    if not hasattr(store, "release"):  # a bare graph (tests, tools): nothing to key a copy by
+    if not hasattr(store, "source"):  # not a snapshot (tests, tools): nothing to key a copy by
         return _read_areas(store, settings)
-    key = (id(store), store.release().id, settings.public_base)  # per store: each one is read itself
+    key = (store.source, store.release().id, settings.public_base)  # per store: each one is read itself
     found = _AREAS_OF_RELEASE.get(key)
     if found is None:
         found = _read_areas(store, settings)

@@ -91,8 +91,9 @@ class Snapshot(ABC):
 
     mode: str | None = None  # where the release is read from ("disk" or "memory"); None: not local
 
-    def __init__(self, info: ReleaseInfo):
+    def __init__(self, info: ReleaseInfo, source: str):
         self._info = info
+        self.source = source  # which store the release is read from: caches of derived data key by it
 
     def release(self) -> ReleaseInfo:
         return self._info

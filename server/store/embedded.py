@@ -81,7 +81,7 @@ class EmbeddedSnapshot(Snapshot):
     """One release read from its pyoxigraph store (on disk, or the copy in memory)."""
 
     def __init__(self, info: ReleaseInfo, store: ox.Store, mode: str):
-        super().__init__(info)
+        super().__init__(info, f"embedded:{info.path.parent.parent if info.path else ''}")
         self.oxigraph = store
         self.mode = mode
 

@@ -124,7 +124,7 @@ class RemoteSnapshot(Snapshot):
     """One release in the remote store: its graph is the default graph of every query."""
 
     def __init__(self, store: "RemoteStore", info: ReleaseInfo, graph: str):
-        super().__init__(info)
+        super().__init__(info, f"remote:{store.settings.remote_query_url}")
         self._store, self.graph = store, graph
 
     def _query(self, query: str, accept: str):
