@@ -14,12 +14,32 @@ from server.settings import PROJECT_ROOT
 MAX_FUNCTION_LINES = 60
 
 
-def test_import_contracts_hold():
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
     linter = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert linter, "import-linter is not installed (pip install -e '.[test]')"
-    result = subprocess.run([linter, "--no-cache"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                            env=dict(os.environ, PYTHONPATH=str(PROJECT_ROOT)), timeout=120)
+    return subprocess.run([linter, "--no-cache"], cwd=root, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(root)), timeout=120)
+
+
+def test_import_contracts_hold():
+    result = lint_imports(PROJECT_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_contracts_catch_an_upward_import_and_http_below_web(tmp_path):
+    for source in (PROJECT_ROOT / "server").rglob("*.py"):
+        target = tmp_path / source.relative_to(PROJECT_ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path)
+    with open(tmp_path / "server" / "kg" / "__init__.py", "a", encoding="utf-8") as module:
+        module.write("\nimport server.catalog  # planted: the build core reaching up\n")
+    with open(tmp_path / "server" / "store" / "__init__.py", "a", encoding="utf-8") as module:
+        module.write("\nimport flask  # planted: HTTP below the web layer\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "server.kg is not allowed to import server.catalog" in result.stdout
+    assert "server.store is not allowed to import flask" in result.stdout
 
 
 def long_functions(root: Path, limit: int) -> list[str]:
