@@ -153,15 +153,18 @@ class SearchIndex:
         row = self.db.execute(f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE iri = ?", (iri,)).fetchone()
         return _hit(row) if row else None
 
-    def get_many(self, iris) -> dict[str, Hit]:
-        iris = list(dict.fromkeys(iris))
-        found = {}
-        for start in range(0, len(iris), 500):
-            chunk = iris[start:start + 500]
+    def _resources_where(self, column: str, values) -> list:
+        """Rows of the resources whose ``column`` is one of ``values`` (in chunks SQLite accepts)."""
+        values = list(dict.fromkeys(values))
+        rows = []
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE iri IN ({marks})", chunk):
-                found[row[1]] = _hit(row)
-        return found
+            rows += self.db.execute(f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE {column} IN ({marks})", chunk)
+        return rows
+
+    def get_many(self, iris) -> dict[str, Hit]:
+        return {row[1]: _hit(row) for row in self._resources_where("iri", iris)}
 
     def types(self) -> list[tuple[str, str, str, int]]:
         """(type IRI, German label, English label, number of resources) of every primary type."""
@@ -193,14 +196,7 @@ class SearchIndex:
 
     def by_ids(self, ids) -> dict[int, Hit]:
         """Resources by their row id (the ids :meth:`by_exact` answers): id → hit."""
-        ids = list(ids)
-        found = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(f"SELECT {_RESOURCE_COLUMNS} FROM resources WHERE id IN ({marks})", chunk):
-                found[row[0]] = _hit(row)
-        return found
+        return {row[0]: _hit(row) for row in self._resources_where("id", ids)}
 
     def _fts(self, expression: str, types, limit: int) -> list[tuple[int, float]]:
         """Best ``limit`` matches by bm25 among at most ``SCAN_CAP`` matches (``TYPED_SCAN_CAP`` with
