@@ -33,6 +33,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "YAML syntax error: aliases (*name) are not allowed in the source data; write the value out "
               "instead.",
     },
+    "yaml-nesting": {
+        "de": "Die Datei kann nicht als YAML gelesen werden: Die Werte sind hier zu tief verschachtelt.",
+        "en": "The file cannot be read as YAML: the values are nested too deeply here.",
+    },
     "yaml-unreadable": {
         "de": "Die Datei kann nicht als YAML gelesen werden: {error}",
         "en": "The file cannot be read as YAML: {error}",

@@ -169,6 +169,32 @@ def _read_events(get, ev):
             return root
 
 
+def deepest_point(display_name: str, text: str) -> Location:
+    """Where ``text`` is nested deepest: the first place with the most open flow brackets (``[``,
+    ``{`` outside quotes), else the first of the most indented lines."""
+    deepest, depth, quote = (0, 1, 1), 0, None
+    line, column = 1, 0
+    for char in text:
+        column += 1
+        if char == "\n":
+            line, column, quote = line + 1, 0, None
+        elif quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, (depth, line, column), key=lambda point: point[0])
+        elif char in "]}":
+            depth -= 1
+    if deepest[0] > 1:
+        return Location(display_name, deepest[1], deepest[2])
+    rows = text.splitlines() or [""]
+    indents = [len(row) - len(row.lstrip(" ")) for row in rows]
+    number = indents.index(max(indents))
+    return Location(display_name, number + 1, indents[number] + 1)
+
+
 def source_files(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.glob("*.yaml") if not p.name.startswith("."))
 
@@ -216,6 +242,9 @@ def read_source(path: Path, display_name: str, problems: ProblemList, language: 
         else:
             text = message("yaml-syntax", language, detail=yaml_detail(error.context, error.problem, language))
         problems.add(where, text, rule="yaml-syntax")
+        return None
+    except RecursionError:  # the reader recurses once per level of nesting
+        problems.add(deepest_point(display_name, text), message("yaml-nesting", language), rule="yaml-syntax")
         return None
     except Exception as error:  # ruamel raises a few unmarked errors (e.g. duplicate keys variants)
         problems.add(Location(display_name), message("yaml-unreadable", language, error=error), rule="yaml-syntax")
