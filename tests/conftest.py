@@ -34,21 +34,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.store)
             if item.get_closest_marker("xdist_group") is None:  # one test process starts the store servers
                 item.add_marker(pytest.mark.xdist_group("store"))
-    result = yield  # the other plugins: -m deselects, pytest-xdist reads the xdist_group markers
-    _carry_xdist_groups(items)
-    return result
-
-
-def _carry_xdist_groups(items) -> None:
-    """pytest-xdist 3.8 writes an item's group into ``item._nodeid``, which pytest 9.2 no longer reads, so
-    ``--dist loadgroup`` silently stops grouping (pytest-dev/pytest-xdist#1386): carry it into the node
-    id. Does nothing where xdist and pytest agree (older pytest, or an xdist with the fix)."""
-    for item in items:
-        grouped = item.__dict__.get("_nodeid")
-        if grouped and grouped != item.nodeid:
-            from _pytest.nodeid import NodeId
-
-            item._id = NodeId.parse(grouped)
+    return (yield)  # the other plugins: -m deselects, pytest-xdist reads the xdist_group markers
 
 
 def _needs_a_store_server(item, fixtures: set[str]) -> bool:
