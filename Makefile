@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # xdist_group (tests/conftest.py). PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test setup assets system-deps build validate serve clean
+.PHONY: run test setup assets system-deps build validate serve clean bench
 
 run: build assets
 	$(BIN)/ikpe-lod serve --host $(HOST) --port $(PORT)
@@ -47,6 +47,15 @@ system-deps:
 	fi
 	@if ! command -v wrk >/dev/null 2>&1; then \
 	  echo "Installing Debian packages (wrk, for the load tests) …"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+# What the benchmarks in bench/ need besides the app: matplotlib, py-spy, pyinstrument (the `bench`
+# extra) and wrk (docs/benchmarks.md says which script to run for which target).
+bench: setup
+	$(BIN)/pip install --quiet -e '.[test,prod,stores,bench]'
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  echo "Installing Debian packages (wrk) …"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	fi
 
