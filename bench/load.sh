@@ -5,10 +5,12 @@
 #   DURATION=300 CONNECTIONS=64 bench/load.sh
 #   REBUILD=1 bench/load.sh           # also rebuild the data into the served folder every 10 s
 #
-# Starts the production server command (gunicorn with deploy/gunicorn.conf.py and the app factory) on
-# 127.0.0.1 and a free port, warms it up, runs wrk with bench/load_mix.lua (resource pages in every
+# Starts the production server command (the README's, read by bench/production.py) on 127.0.0.1 and a
+# free port, warms it up, runs wrk with bench/load_mix.lua (resource pages in every
 # format, SPARQL queries, catalog pages, VoID, dumps) and prints wrk's report, the status counts and the
 # latency percentiles. Only 127.0.0.1 is ever contacted. Needs wrk (Debian package `wrk`).
+# MIX=routes loads only the routes of issue 17's table; bench/load_mix.py adds timed rebuilds, a remote
+# publish and py-spy dumps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,7 @@ DURATION=${DURATION:-60}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 REBUILD=${REBUILD:-0}
+MIX=${MIX:-}
 BUILD_DIR=${IKPE_BUILD_DIR:-build}
 PORT=${PORT:-$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 URL="http://127.0.0.1:${PORT}"
@@ -27,7 +30,8 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 export IKPE_BUILD_DIR="${BUILD_DIR}" IKPE_LIMIT_CLIENT_REQUESTS=0 IKPE_LIMIT_CLIENT_QUERIES=0 \
        IKPE_LIMIT_CONCURRENT_QUERIES=0 IKPE_LOG_LEVEL=WARNING
 LOG=$(mktemp -t ikpe-load-XXXXXX.log)
-.venv/bin/gunicorn -c deploy/gunicorn.conf.py -b "127.0.0.1:${PORT}" 'server.web.app:create_app()' >"${LOG}" 2>&1 &
+mapfile -t SERVE < <(.venv/bin/python bench/production.py "${PORT}")  # the README's production command
+"${SERVE[@]}" >"${LOG}" 2>&1 &
 SERVER=$!
 REBUILDER=""
 cleanup() {
@@ -52,7 +56,7 @@ if [ "${REBUILD}" = "1" ]; then
 fi
 
 echo "wrk: ${DURATION}s, ${CONNECTIONS} connections, ${THREADS} threads, $(nproc) CPUs, rebuild=${REBUILD}"
-wrk -t"${THREADS}" -c"${CONNECTIONS}" -d"${DURATION}s" --timeout 30s --latency -s bench/load_mix.lua "${URL}" \
+wrk -t"${THREADS}" -c"${CONNECTIONS}" -d"${DURATION}s" --timeout 30s --latency -s bench/load_mix.lua "${URL}" ${MIX:+-- "${MIX}"} \
   | tee /dev/stderr | awk '/^STATUS/ {n[$2] += $3} END {for (s in n) printf "status %s: %d\n", s, n[s]}'
 if grep -q "Traceback" "${LOG}"; then echo "tracebacks in the server log: ${LOG}" >&2; exit 1; fi
 rm -f "${LOG}"

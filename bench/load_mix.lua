@@ -1,7 +1,11 @@
 -- wrk script: a mix of what crawlers, harvesters and people ask a Linked Data server for.
--- Used by bench/load.sh (long run) and tests/test_reliability_load.py (a few seconds).
+-- Used by bench/load.sh (long run), bench/load_mix.py (rebuilds during the load) and
+-- tests/test_reliability_load.py (a few seconds).
+--   wrk -s bench/load_mix.lua URL              the full mix below (resource pages, SPARQL, catalog, dumps)
+--   wrk -s bench/load_mix.lua URL -- routes    the routes of issue 17's table (release-only pages first hit
+--                                              by crawlers and harvesters, pages of the real graph)
 -- Prints, at the end, one line per HTTP status ("STATUS 200 1234"), the latency percentiles in
--- microseconds and the socket errors, so that a caller can parse them.
+-- microseconds, the requests slower than 1 s and the socket errors, so that a caller can parse them.
 
 local function q(text)  -- percent-encode a query parameter
   return (text:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
@@ -44,6 +48,20 @@ requests = {
   {"GET", "/dumps/SHA256SUMS", nil},
 }
 
+-- issue 17, "Every route": the routes a harvester, a crawler and a visitor hit first
+local routes = {
+  {"GET", "/catalog.ttl", nil},
+  {"GET", "/sitemap.xml", nil},
+  {"GET", "/.well-known/void", nil},
+  {"GET", "/def/ikpe", html},
+  {"GET", "/catalog", nil},
+  {"GET", "/", html},
+  {"GET", "/list/gebietskoerperschaft", html},
+  {"GET", "/doc/project/thilik", html},
+  {"GET", "/doc/person/stefan-huber", html},
+  {"GET", "/doc/person/stefan-huber.ttl", nil},
+}
+
 local threads = {}
 function setup(thread)
   table.insert(threads, thread)
@@ -52,6 +70,7 @@ end
 function init(args)
   counts = {}
   index = 0
+  if args[1] == "routes" then requests = routes end
 end
 
 function request()
@@ -78,6 +97,13 @@ function done(summary, latency, requests)
   end
   io.write(string.format("LATENCY_US p50=%d p90=%d p99=%d max=%d mean=%d\n", latency:percentile(50),
     latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+  -- latency(i): the i-th distinct latency (microseconds) and how many requests took it; #latency of them
+  local slow = 0
+  for i = 1, #latency do
+    local value, count = latency(i)
+    if value > 1000000 then slow = slow + count end
+  end
+  io.write(string.format("SLOW_OVER_1S %d\n", slow))
   local e = summary.errors
   io.write(string.format("ERRORS connect=%d read=%d write=%d status=%d timeout=%d\n",
     e.connect, e.read, e.write, e.status, e.timeout))

@@ -5,8 +5,8 @@
 
 For each scale (projects: 60 ≈ 10k, 625 ≈ 100k, 6300 ≈ 1M published triples) the data are generated
 (``bench/generate.py``) and built (``ikpe-lod build``) into ``<work>/gen<N>``, ``<work>/build<N>`` unless
-they exist already. Then, with the production command (``gunicorn -c deploy/gunicorn.conf.py
-'server.web.app:create_app()'``, per-client limits off as in ``bench/load.sh``):
+they exist already. Then, with the production command (the README's, read by ``bench/production.py``;
+per-client limits off as in ``bench/load.sh``):
 
 * **start time**: from starting gunicorn to the first ``200`` from ``/health``, and to the moment every
   worker has answered ``/health`` — once with ``IKPE_STORE_IN_MEMORY=false`` (on-disk store) and once
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import json
 import math
 import os
@@ -46,7 +47,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.build_bench import machine  # noqa: E402
+from bench.production import production_argv  # noqa: E402
 from bench.stores import free_port  # noqa: E402
+from bench.wrk import unit_ms  # noqa: E402
 
 SCALES = (60, 625, 6300)
 RESULTS = ROOT / "docs" / "serve-scale.json"
@@ -106,8 +109,8 @@ def ensure_build(work: Path, projects: int) -> Path:
     if not (gen / "data").is_dir():
         subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--projects", str(projects),
                         "--out", str(gen / "data")], check=True)
-    subprocess.run([str(ROOT / ".venv" / "bin" / "ikpe-lod"), "--data", str(gen / "data"), "--build-dir",
-                    str(build), "build"], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "server.cli", "--data", str(gen / "data"), "--build-dir", str(build),
+                    "build"], check=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     return build
 
 
@@ -157,8 +160,7 @@ class Production:
                    IKPE_GUNICORN_BIND=f"127.0.0.1:{self.port}", IKPE_LIMIT_CLIENT_REQUESTS="0",
                    IKPE_LIMIT_CLIENT_QUERIES="0", IKPE_LIMIT_CONCURRENT_QUERIES="0", IKPE_LOG_LEVEL="WARNING",
                    IKPE_GUNICORN_LOGLEVEL="warning")
-        self.command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                        "server.web.app:create_app()"]
+        self.command = production_argv("127.0.0.1", self.port)  # the README's production command
         self.log = tempfile.NamedTemporaryFile(prefix="serve-bench-", suffix=".log", delete=False)
         self.started = time.perf_counter()
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=self.log, stderr=self.log)
@@ -234,11 +236,6 @@ request = function()
   return wrk.format("GET", paths[i], {["Accept"] = "%s"})
 end
 """
-
-
-def unit_ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
 def wrk(url: str, paths: list[str], accept: str, seconds: int) -> dict:
@@ -705,6 +702,9 @@ def main(argv=None) -> None:
     CAP = args.cap
     if args.rdflib_helper:
         return rdflib_helper(args.rdflib_helper, args.repeat, args.cap)
+    if args.doc and importlib.util.find_spec("matplotlib") is None:  # fail now, not after an hour of measuring
+        raise SystemExit("matplotlib is missing (it draws docs/serve-scale.svg): `make bench` installs the "
+                         "`bench` extra, or pass --no-doc")
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results = {k: v for k, v in results.items() if k != "_info"}
     for projects in [] if args.report_only else args.scales:

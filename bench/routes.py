@@ -1,0 +1,286 @@
+"""Every route family at 10k, 100k and 1M triples: time and size of a first and a second request, then
+``wrk -t2 -c8 -d5s --latency`` (requests/s, p99, errors) per route, served by the production command
+(``bench/production.py``, read from the README).
+
+    .venv/bin/python bench/routes.py --work /tmp/bench-routes --scales 60 625 6300
+    .venv/bin/python bench/routes.py --build 6300=/work/bench/build6300   # an existing build
+    .venv/bin/python bench/routes.py --report-only                         # rewrite the docs section
+
+For each scale (projects: 60 ≈ 10k, 625 ≈ 100k, 6300 ≈ 1M published triples) the data are generated and
+built into ``<work>/gen<N>``, ``<work>/build<N>`` unless they exist. The server is started fresh per
+scale; the first request of each route is the first one this server answers for it (one worker; the
+other worker may still be cold). A route whose second request takes longer than ``--max-load-seconds``
+is not put under load (it would only measure a queue): its row says so.
+
+Results are kept per scale and label in ``docs/routes.json`` (``--label before`` keeps the figures of a
+run before the changes); the section "Every route" of docs/benchmarks.md is rewritten from it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+import urllib.parse
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.production import Server, documented_command  # noqa: E402
+from bench.serve_bench import ensure_build  # noqa: E402
+from bench.wrk import run_wrk  # noqa: E402
+
+RESULTS = ROOT / "docs" / "routes.json"
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- routes:begin -->", "<!-- routes:end -->"
+HTML = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+SMALL_QUERY = ("SELECT ?p ?o WHERE { <https://lod.ikpe-erfurt.de/id/project/bench-000032> ?p ?o } LIMIT 20")
+SITEMAP_PART = "(first file of the sitemap index)"
+# (name, path, Accept): the route families of issue 17's tables; the slugs exist at every scale.
+ROUTES = [
+    ("robots.txt (floor)", "/robots.txt", None),
+    ("home", "/", HTML),
+    ("overview", "/overview", HTML),
+    ("sitemap.xml", "/sitemap.xml", None),
+    ("sitemap part", SITEMAP_PART, None),
+    ("catalog HTML", "/catalog", HTML),
+    ("catalog RDF/XML", "/catalog", "application/rdf+xml"),
+    ("catalog Turtle", "/catalog", "text/turtle"),
+    ("catalog JSON-LD", "/catalog", "application/ld+json"),
+    ("catalog N-Triples", "/catalog", "application/n-triples"),
+    ("catalog.ttl", "/catalog.ttl", None),
+    ("catalog page 2", "/catalog.ttl?page=2", None),
+    ("VoID", "/.well-known/void", None),
+    ("/def/ikpe", "/def/ikpe", "text/turtle"),
+    ("list of projects", "/list/project", HTML),
+    ("list of Gebietskörperschaften", "/list/gebietskoerperschaft", HTML),
+    ("project page HTML", "/doc/project/bench-000032", HTML),
+    ("project page Turtle", "/doc/project/bench-000032", "text/turtle"),
+    ("person page HTML", "/doc/person/p000003", HTML),
+    ("person page N-Triples", "/doc/person/p000003.nt", None),
+    ("map", "/pictures/map.svg", None),
+    ("timeline", "/pictures/timeline.svg", None),
+    ("search", "/search?q=Schwarz", HTML),
+    ("reconcile GET", "/reconcile?query=Erfurt", None),
+    ("SPARQL small query", "/sparql?query=" + urllib.parse.quote(SMALL_QUERY), "application/sparql-results+json"),
+]
+
+
+def fetch(session, url: str, accept: str | None, timeout: float) -> dict:
+    """One request: status, seconds, bytes of the body (uncompressed, as wrk gets it too) and the body."""
+    import requests
+
+    headers = {"Accept-Encoding": "identity", **({"Accept": accept} if accept else {})}  # sizes uncompressed
+    started = time.perf_counter()
+    try:
+        response = session.get(url, headers=headers, timeout=timeout, stream=True)
+        body = b"".join(response.raw.stream(65536, decode_content=False))
+        return {"status": response.status_code, "s": time.perf_counter() - started, "bytes": len(body),
+                "encoding": response.headers.get("Content-Encoding"), "body": body}
+    except requests.RequestException as error:
+        return {"status": None, "s": time.perf_counter() - started, "bytes": 0, "error": type(error).__name__}
+
+
+def sitemap_part(sitemap: dict | None) -> str | None:
+    """The local path of the first file the sitemap index names (or of the only sitemap)."""
+    if not sitemap or sitemap["second"]["status"] != 200:
+        return None
+    body = sitemap["second"]["body"].decode("utf-8", "replace")
+    if "<sitemapindex" not in body:
+        return "/sitemap.xml?page=1"
+    first = re.search(r"<loc>\s*([^<\s]+)\s*</loc>", body)
+    if not first:
+        return None
+    parts = urllib.parse.urlsplit(first.group(1))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def measure_route(server: Server, session, path: str, accept: str | None, args) -> dict:
+    first = fetch(session, server.url + path, accept, args.timeout)
+    # a first request that took minutes is not repeated (the second would only measure the same again)
+    second = first if first["s"] > args.max_repeat_seconds else fetch(session, server.url + path, accept,
+                                                                       args.timeout)
+    row = {"path": path, "accept": accept, "first": first, "second": second, "repeated": second is not first}
+    if second["status"] != 200 or second["s"] > args.max_load_seconds:
+        row["load"] = None  # a queue, not a measurement
+        return row
+    row["load"] = run_wrk(server.url, [(path, accept)], seconds=args.wrk_seconds, timeout=10)
+    return row
+
+
+def measure_scale(projects: int, build: Path, args) -> dict:
+    import requests
+
+    triples = published_triples(build)
+    rows = {}
+    with Server(build, args.port) as server, requests.Session() as session:
+        server_command = " ".join(server.argv)
+        for name, path, accept in ROUTES:
+            if path == SITEMAP_PART:
+                path = sitemap_part(rows.get("sitemap.xml"))
+                if path is None:
+                    rows[name] = {"path": None, "note": "no sitemap file named in the index"}
+                    continue
+            rows[name] = measure_route(server, session, path, accept, args)
+            print(f"{projects:>5} {name:<32} {brief(rows[name])}", flush=True)
+        for row in rows.values():  # the bodies were kept for the sitemap index only
+            for key in ("first", "second"):
+                row.get(key, {}).pop("body", None)
+    return {"projects": projects, "triples": triples, "build": str(build), "routes": rows,
+            "server_command": server_command, "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "loadavg": Path("/proc/loadavg").read_text().split()[:3]}
+
+
+def published_triples(build: Path) -> int | None:
+    manifest = build / "current" / "release.json"
+    try:
+        data = json.loads(manifest.read_text())
+    except (OSError, ValueError):
+        return None
+    counts = data.get("counts", {})
+    return counts.get("published triples") or data.get("triples")
+
+
+def brief(row: dict) -> str:
+    if not row.get("path"):
+        return row.get("note", "")
+    first, second, load = row["first"], row["second"], row.get("load")
+    text = f"{first['status']} {first['s']*1000:.0f}/{second['s']*1000:.0f} ms {second['bytes']:,} B"
+    if load:
+        text += f"  {load['rps']:,.0f} req/s p99 {load['p99_ms']:.1f} ms err {load['errors']}"
+    return text
+
+
+# -- report ------------------------------------------------------------------------------------------
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "?")
+    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+               if line.startswith("MemTotal"))
+    names = ("pyoxigraph", "rdflib", "flask", "gunicorn", "granian")
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    import platform
+    return {"nproc": __import__("os").cpu_count(), "ram_gib": round(mem / 2**20, 1), "cpu": cpu,
+            "python": platform.python_version(), "versions": versions}
+
+
+def fmt_size(n: int) -> str:
+    for unit, factor in (("MB", 1e6), ("KB", 1e3)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{n} B"
+
+
+def fmt_time(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms" if seconds < 0.01 else \
+        f"{seconds * 1000:.0f} ms"
+
+
+def cell(row: dict | None) -> str:
+    """first / second · size · req/s · p99 (· errors)."""
+    if not row or not row.get("path"):
+        return "–"
+    first, second, load = row["first"], row["second"], row.get("load")
+    if second["status"] != 200:
+        return f"{second['status'] or second.get('error')}"
+    again = fmt_time(second["s"]) if row.get("repeated", True) else "not repeated"
+    text = f"{fmt_time(first['s'])} / {again} · {fmt_size(second['bytes'])}"
+    if load is None:
+        return text + " · not loaded"
+    text += f" · {load['rps']:,.0f}/s · p99 {load['p99_ms']:.0f} ms"
+    return text + (f" · **{load['errors']} errors**" if load["errors"] else "")
+
+
+def verdict(rows: list[dict | None]) -> str:
+    """Against the target at the largest scale measured: ≥ 2,000 req/s and p99 ≤ 25 ms, 0 errors."""
+    row = rows[-1]
+    if not row or not row.get("path"):
+        return "–"
+    load = row.get("load")
+    if load is None:
+        return "missed (too slow to load)"
+    ok = load["rps"] >= 2000 and load["p99_ms"] <= 25 and not load["errors"]
+    return "met" if ok else "missed"
+
+
+def markdown(results: dict, label: str) -> str:
+    runs = results.get(label, {})
+    scales = sorted(runs.values(), key=lambda r: r["projects"])
+    if not scales:
+        return ""
+    head = " | ".join(f"{(s['triples'] or 0):,} triples" for s in scales)
+    lines = [f"| route | {head} | target at {scales[-1]['triples'] or 0:,} |",
+             "|---|" + "---|" * len(scales) + "---|"]
+    for name, _, _ in ROUTES:
+        rows = [s["routes"].get(name) for s in scales]
+        path = next((r["path"] for r in rows if r and r.get("path")), "")
+        lines.append(f"| {name} (`{path.split('?query=')[0]}`) | " + " | ".join(cell(r) for r in rows)
+                     + f" | {verdict(rows)} |")
+    return "\n".join(lines)
+
+
+def section(results: dict) -> str:
+    info = results.get("machine", {})
+    versions = ", ".join(f"{k} {v}" for k, v in info.get("versions", {}).items())
+    labels = [label for label in ("after", "before") if results.get(label)]
+    out = ["Each cell: first request / second request · size of the answer · `wrk -t2 -c8 -d5s --latency` "
+           "requests/s · p99. A route whose second request takes longer than 1 s is not put under load "
+           "(\"not loaded\"). Served by the production command "
+           f"(`{documented_command()}`, read from the README by `bench/production.py`), started fresh per "
+           "scale, per-client limits off.", "",
+           f"Machine: {info.get('nproc')} cores, {info.get('ram_gib')} GiB RAM, {info.get('cpu')}; Python "
+           f"{info.get('python')}; {versions}. Shared by other work while measured: compare within a column.", "",
+           "    .venv/bin/python bench/routes.py --work /tmp/bench-routes --scales 60 625 6300 --label after", ""]
+    for label in labels:
+        dates = sorted({s["measured"][:16] for s in results[label].values()})
+        title = "Now" if label == "after" else "Before issue 17's changes"
+        out += [f"### {title} ({', '.join(dates)})", "", markdown(results, label), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_doc(results: dict) -> None:
+    text = DOC.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    DOC.write_text(text[:start] + "\n" + section(results) + text[end:], encoding="utf-8")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bench-routes")
+    parser.add_argument("--scales", type=int, nargs="*", default=[], help="projects per scale (built if missing)")
+    parser.add_argument("--build", action="append", default=[], metavar="PROJECTS=DIR",
+                        help="use an existing build directory for a scale (read only)")
+    parser.add_argument("--label", default="after", choices=("before", "after"))
+    parser.add_argument("--port", type=int, default=18800)
+    parser.add_argument("--wrk-seconds", type=int, default=5)
+    parser.add_argument("--max-load-seconds", type=float, default=1.0)
+    parser.add_argument("--max-repeat-seconds", type=float, default=30.0)
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per single request")
+    parser.add_argument("--report-only", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    builds = {int(k): Path(v) for k, v in (item.split("=", 1) for item in args.build)}
+    if not args.report_only:
+        results["machine"] = machine()
+        for projects in args.scales + [p for p in builds if p not in args.scales]:
+            build = builds.get(projects) or ensure_build(args.work, projects)
+            results.setdefault(args.label, {})[str(projects)] = measure_scale(projects, build, args)
+            RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    write_doc(results)
+
+
+if __name__ == "__main__":
+    main()
