@@ -102,8 +102,9 @@ def events(args, server: Server, oxigraph, started: float, log: list) -> None:
 
 
 def short(line: str) -> str:
-    """A py-spy frame without the directory: ``name (server/web/x.py:12)``."""
-    return re.sub(r"\s*\((?:/[^)]*?/)?((?:server|site-packages)/[^)]*|[^/)]*)\)", r" (\1)", line.strip())
+    """A py-spy frame without the directory and line: ``name (server/web/x.py)``."""
+    line = re.sub(r":\d+\)$", ")", line.strip())  # frames of one function count together
+    return re.sub(r"\s*\((?:/[^)]*?/)?((?:server|site-packages)/[^)]*|[^/)]*)\)", r" (\1)", line)
 
 
 def hot_frames(dumps: list[Path], top: int = 8) -> list[tuple[str, int]]:
@@ -185,7 +186,8 @@ def row(r: dict) -> str:
     lat = r["latency_ms"]
     events_text = ", ".join(f"{e['event']} at {e['at_s']:.0f} s ({e['took_s']:.1f} s)" for e in r["events"])
     verdict = "met" if not r["over_1s"] and not r["errors"] else "missed"
-    return (f"| {r['label']} | {r['store']} | {events_text} | {r['rps']:,.0f} | {lat['p50']:.0f} / {lat['p99']:.0f} / "
+    return (f"| {r['label']} | {r['store']} | {r['seconds']:.0f} s: {events_text} | {r['rps']:,.1f} | "
+            f"{lat['p50']:.0f} / {lat['p99']:.0f} / "
             f"{lat['max']:,.0f} ms | {r['over_1s']} | {r['errors']} | {verdict} |")
 
 
@@ -197,11 +199,12 @@ def section(results: dict) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     return "\n".join([
         f"The real graph (`data/`), {runs[-1]['connections']} connections over the routes of issue 17's table "
-        f"({', '.join(f'`{p}`' for p in ROUTES)}), {runs[-1]['duration_s']} s, served by the production command "
+        f"({', '.join(f'`{p}`' for p in ROUTES)}), at least {runs[-1]['duration_s']} s and until the rebuilds are "
+        "done, served by the production command "
         f"(`{documented_command()}`); the rebuilds switch the served release during the run, the publish "
         "uploads it to a local Oxigraph server.", "",
         "    .venv/bin/python bench/load_mix.py [--store remote] [--label after]", "",
-        "| run | store | events during the run | req/s | p50 / p99 / max | requests > 1 s | errors | target |",
+        "| run | store | length of the run: events during it (their duration) | req/s | p50 / p99 / max | requests > 1 s | errors | target |",
         "|---|---|---|---:|---|---:|---:|---|",
         *[row(r) for r in runs], "",
         "Where the request threads were while the rebuilds ran (`py-spy dump --nonblocking` of every server "
