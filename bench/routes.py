@@ -102,7 +102,7 @@ def sitemap_part(sitemap: dict | None) -> str | None:
 def measure_route(server: Server, session, path: str, accept: str | None, args) -> dict:
     first = fetch(session, server.url + path, accept, args.timeout)
     # a first request that took minutes is not repeated (the second would only measure the same again)
-    second = first if first["s"] > args.max_repeat_seconds else fetch(session, server.url + path, accept,
+    second = first if first["s"] > args.max_repeat_seconds or first["status"] is None else fetch(session, server.url + path, accept,
                                                                        args.timeout)
     row = {"path": path, "accept": accept, "first": first, "second": second, "repeated": second is not first}
     if second["status"] != 200 or second["s"] > args.max_load_seconds:
@@ -127,6 +127,9 @@ def measure_scale(projects: int, build: Path, args) -> dict:
                     continue
             rows[name] = measure_route(server, session, path, accept, args)
             print(f"{projects:>5} {name:<32} {brief(rows[name])}", flush=True)
+            if rows[name]["first"]["status"] is None:  # its thread may still be busy: start afresh
+                server.stop()
+                server.start()
         for row in rows.values():  # the bodies were kept for the sitemap index only
             for key in ("first", "second"):
                 row.get(key, {}).pop("body", None)
@@ -190,8 +193,10 @@ def cell(row: dict | None) -> str:
     if not row or not row.get("path"):
         return "–"
     first, second, load = row["first"], row["second"], row.get("load")
+    if second["status"] is None:
+        return f"no answer within {fmt_time(second['s'])} ({second.get('error')})"
     if second["status"] != 200:
-        return f"{second['status'] or second.get('error')}"
+        return f"status {second['status']}"
     again = fmt_time(second["s"]) if row.get("repeated", True) else "not repeated"
     text = f"{fmt_time(first['s'])} / {again} · {fmt_size(second['bytes'])}"
     if load is None:
