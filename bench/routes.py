@@ -139,13 +139,10 @@ def measure_scale(projects: int, build: Path, args) -> dict:
 
 
 def published_triples(build: Path) -> int | None:
-    manifest = build / "current" / "release.json"
     try:
-        data = json.loads(manifest.read_text())
-    except (OSError, ValueError):
+        return json.loads((build / "current" / "manifest.json").read_text())["triples"]
+    except (OSError, ValueError, KeyError):
         return None
-    counts = data.get("counts", {})
-    return counts.get("published triples") or data.get("triples")
 
 
 def brief(row: dict) -> str:
