@@ -35,7 +35,8 @@ node_modules/.installed: package.json
 	$(BIN)/python -m server.web.vendor
 	touch $@
 
-# Debian packages the tests need: Chromium for the browser tests, Virtuoso for the remote-store tests.
+# Debian packages the tests need: Chromium for the browser tests, Virtuoso for the remote-store tests,
+# wrk for the load tests, nginx for the tests of the production cache in front (deploy/nginx.conf).
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  echo "Installing Debian packages (chromium) …"; \
@@ -48,6 +49,10 @@ system-deps:
 	@if ! command -v wrk >/dev/null 2>&1; then \
 	  echo "Installing Debian packages (wrk, for the load tests) …"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  echo "Installing Debian packages (nginx, for the tests of deploy/nginx.conf) …"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
 	fi
 
 # What the benchmarks in bench/ need besides the app: matplotlib, py-spy, pyinstrument (the `bench`
