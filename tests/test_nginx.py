@@ -5,7 +5,8 @@ of the app on a live server, both started here (``servers.Nginx``, ``servers.Liv
   exposed by the configuration) and the app never sees it;
 * ``Vary``: the HTML, Turtle, JSON-LD variants and the languages of one URL are kept apart;
 * ``/sparql``: POST and GET always reach the app (never cached: no ETag to revalidate by);
-* error answers (503 without a release, 429 past a limit, 500) are never kept;
+* error answers (503 without a release, 429 past a limit, 500) are never kept; while the app answers
+  503, an expired copy is served stale;
 * a release switch: an expired copy is revalidated with the ETag (304 while the release is the same);
   after ``ikpe-lod build`` switched to a new release, once nginx has the new page it never serves the
   old one again.
@@ -190,6 +191,22 @@ def test_error_answers_are_never_kept(tmp_path, build_dir):
         for _ in range(3):
             assert failing.get("/test-failure").status_code == 500
         assert failing.app.count("/test-failure") == 3
+
+
+def test_a_cached_copy_is_served_while_the_store_is_down(build_dir, tmp_path):
+    build = tmp_path / "build"
+    shutil.copytree(build_dir, build, symlinks=True)
+    with Stack(tmp_path / "nginx", make_app(build, cache_max_age=1)) as stack:
+        first = stack.get("/doc/project/thilik")
+        assert (first.status_code, first.headers["X-Cache-Status"]) == (200, "MISS")
+        (build / "current").unlink()  # no release in service: the app answers 503
+        assert requests.get(stack.live.url + "/doc/project/thilik", timeout=30).status_code == 503
+        time.sleep(1.5)  # the copy has expired
+        for _ in range(3):
+            stale = stack.get("/doc/project/thilik")
+            assert (stale.status_code, stale.content) == (200, first.content)
+            assert stale.headers["X-Cache-Status"] in ("STALE", "UPDATING")
+        assert stack.get("/doc/person/stefan-huber").status_code == 503  # never cached: the error
 
 
 # -- a release switch --------------------------------------------------------------------------------
