@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def run(build: Path, work: Path, seconds: int, pages: int, ports: tuple[int, int
     if ports:  # fixed ports (e.g. a range of one's own) instead of free ones
         sb.free_port = lambda: ports[0]
     paths = [f"/doc/project/bench-{n:06d}" for n in range(pages)]  # ids start at 0, as in serve_bench
+    shutil.rmtree(work / "nginx", ignore_errors=True)  # an empty cache: nothing left from an earlier run
     app = sb.Production(build, in_memory=False)
     try:
         app.wait_ready()
