@@ -56,12 +56,16 @@ system-deps:
 	fi
 
 # What the benchmarks in bench/ need besides the app: matplotlib, py-spy, pyinstrument (the `bench`
-# extra) and wrk (docs/benchmarks.md says which script to run for which target).
+# extra), wrk and nginx (docs/benchmarks.md says which script to run for which target).
 bench: setup
 	$(BIN)/pip install --quiet -e '.[test,prod,stores,bench]'
 	@if ! command -v wrk >/dev/null 2>&1; then \
 	  echo "Installing Debian packages (wrk) …"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  echo "Installing Debian packages (nginx, for bench/nginx_bench.py) …"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
 	fi
 
 build: setup

@@ -1,14 +1,16 @@
 """Cached pages through nginx (deploy/nginx.conf) against the app alone, side by side in one run.
 
-    .venv/bin/python bench/nginx_bench.py --work /tmp/nb                     # 100k triples (625 projects)
-    .venv/bin/python bench/nginx_bench.py --build-dir /srv/build6300          # an existing release (1M)
+    .venv/bin/python bench/nginx_bench.py --work /tmp/nb                      # 100k triples (625 projects)
+    .venv/bin/python bench/nginx_bench.py --build-dir /work/bench/build6300    # an existing release (1M)
 
-Starts the production command (``bench/serve_bench.py``'s ``Production``: on-disk store only, per-client
-limits off) and Debian's nginx with ``deploy/nginx.conf`` in front of it (``tests/servers.py``'s
-``Nginx``: a child process, its own prefix and cache under the work folder, one worker per core), fills
-nginx's cache with one request per page, then runs ``wrk --latency`` with the same project pages
-(HTML, then Turtle) against the app alone and against nginx, interleaved. Prints a Markdown table
-(requests/s, p50, p99, errors) and the same as JSON. Needs ``wrk`` and ``nginx`` (``make system-deps``).
+Starts the production command (``bench/production.py``, read from the README) and Debian's nginx with
+``deploy/nginx.conf`` in front of it (``tests/servers.py``'s ``Nginx``: a child process with its own
+prefix and an empty cache under the work folder, one worker per core, no access log), fills nginx's
+cache with one request per page and checks that a second one is a HIT, warms the app (each page
+rendered by its workers), then runs ``wrk -t2 -c8
+--latency`` over the same project pages (HTML, then Turtle): nginx, the app alone, nginx again.
+Prints a Markdown table (requests/s, p50, p99, errors) and the same as JSON. Needs ``wrk`` and
+``nginx`` (``make bench``).
 """
 from __future__ import annotations
 
@@ -22,17 +24,19 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
-import serve_bench as sb  # noqa: E402
-from servers import Nginx  # noqa: E402
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from servers import Nginx, free_port  # noqa: E402
 
 from bench.build_bench import machine  # noqa: E402
+from bench.production import Server  # noqa: E402
+from bench.serve_bench import ensure_build  # noqa: E402
+from bench.wrk import run_wrk  # noqa: E402
 
 HTML, TURTLE = "text/html", "text/turtle"
 
 
 def fill_cache(url: str, paths: list[str], accept: str) -> dict:
-    """One request per page fills nginx's cache; a second one must be a HIT."""
+    """One request per page fills nginx's cache; the X-Cache-Status of a second one (all HIT)."""
     statuses: dict[str, int] = {}
     for round_ in range(2):
         for path in paths:
@@ -44,27 +48,30 @@ def fill_cache(url: str, paths: list[str], accept: str) -> dict:
     return statuses
 
 
-def run(build: Path, work: Path, seconds: int, pages: int, ports: tuple[int, int] | None) -> dict:
-    if ports:  # fixed ports (e.g. a range of one's own) instead of free ones
-        sb.free_port = lambda: ports[0]
+def warm_app(url: str, paths: list[str], accept: str) -> None:
+    """Each page rendered by the app's workers (new connections land on either worker)."""
+    for path in paths * 3:
+        requests.get(url + path, headers={"Accept": accept, "Connection": "close"}, timeout=300).raise_for_status()
+
+
+def run(build: Path, work: Path, seconds: int, pages: int, ports: tuple[int, int]) -> dict:
     paths = [f"/doc/project/bench-{n:06d}" for n in range(pages)]  # ids start at 0, as in serve_bench
     shutil.rmtree(work / "nginx", ignore_errors=True)  # an empty cache: nothing left from an earlier run
-    app = sb.Production(build, in_memory=False)
-    try:
-        app.wait_ready()
-        sb.warm_up(app.url, paths)
-        with Nginx(f"127.0.0.1:{app.port}", work / "nginx", port=ports[1] if ports else None,
-                   workers=os.cpu_count() or 1) as nginx:
-            rows = []
-            for accept in (HTML, TURTLE):
-                rows.append({"server": "nginx cache", "cache": fill_cache(nginx.url, paths, accept),
-                             **sb.wrk(nginx.url, paths, accept, seconds)})
-                rows.append({"server": "app alone", **sb.wrk(app.url, paths, accept, seconds)})
-                rows.append({"server": "nginx cache", **sb.wrk(nginx.url, paths, accept, seconds)})
-            assert "[alert]" not in nginx.errors() and "[emerg]" not in nginx.errors(), nginx.errors()
-    finally:
-        app.stop()
-    return {"build": str(build), "pages": len(paths), "seconds": seconds, "rows": rows, "machine": machine()}
+    rows = []
+    with Server(build, ports[0]) as app, \
+            Nginx(f"127.0.0.1:{app.port}", work / "nginx", port=ports[1], workers=os.cpu_count() or 1) as nginx:
+        for accept in (HTML, TURTLE):
+            cycle = [(path, accept) for path in paths]
+            rows.append({"server": "nginx cache", "accept": accept, "fill": fill_cache(nginx.url, paths, accept),
+                         **run_wrk(nginx.url, cycle, seconds)})
+            warm_app(app.url, paths, accept)
+            rows.append({"server": "app alone", "accept": accept, **run_wrk(app.url, cycle, seconds)})
+            rows.append({"server": "nginx cache", "accept": accept, **run_wrk(nginx.url, cycle, seconds)})
+        problems = [line for line in nginx.errors().splitlines() if "[alert]" in line or "[emerg]" in line]
+        assert not problems, problems
+        command = " ".join(app.argv)
+    return {"build": str(build), "pages": len(paths), "seconds": seconds, "server": command,
+            "loadavg_after": Path("/proc/loadavg").read_text().split()[:3], "rows": rows, "machine": machine()}
 
 
 def markdown(result: dict) -> str:
@@ -85,8 +92,8 @@ def main(argv=None) -> None:
     parser.add_argument("--ports", help="APP,NGINX: fixed ports instead of free ones")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    build = args.build_dir or sb.ensure_build(args.work, args.projects)
-    ports = tuple(int(p) for p in args.ports.split(",")) if args.ports else None
+    build = args.build_dir or ensure_build(args.work, args.projects)
+    ports = tuple(int(p) for p in args.ports.split(",")) if args.ports else (free_port(), free_port())
     pages = args.pages if args.build_dir else min(args.pages, args.projects)
     result = run(build, args.work, args.seconds, pages, ports)
     print(markdown(result))
