@@ -172,6 +172,10 @@ class Settings:
                                      Choice("debug", "info", "warning", "error", "critical"))
     gunicorn_forwarded_allow_ips: str = setting(
         "127.0.0.1", "gunicorn: addresses of the reverse proxies whose X-Forwarded-* headers are trusted.")
+    # catalog (issue 17): a page's size and time bounded independently of the graph's size
+    catalog_page_size: int = setting(
+        10, "Datasets per page of the DCAT catalog (`/catalog?page=N`, Hydra paging); a project dataset is "
+            "15–30 KB of RDF, so a page stays a few hundred KB at any number of projects.", int)
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))

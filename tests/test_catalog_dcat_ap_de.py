@@ -170,7 +170,7 @@ def test_every_page_conforms_on_its_own(build_dir, shapes, ontologies):
     from server.settings import load_settings
     from server.web.app import create_app
 
-    client = create_app(load_settings(build_dir=build_dir, page_size=1)).test_client()
+    client = create_app(load_settings(build_dir=build_dir, catalog_page_size=1)).test_client()
     url, pages = "/catalog.ttl", 0
     while url:
         page = Graph().parse(data=client.get(url).get_data(as_text=True), format="turtle")

@@ -99,7 +99,7 @@ def harvest(server, start=PUBLIC + "/catalog"):
 @pytest.fixture(scope="module")
 def small_pages(build_dir):
     """A second live server on the same release with one dataset per page."""
-    app = create_app(load_settings(build_dir=build_dir, page_size=1))
+    app = create_app(load_settings(build_dir=build_dir, catalog_page_size=1))
     with LiveServer(app) as server:
         yield server
 

@@ -29,13 +29,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from ..store.embedded import to_rdflib
+from ..store.embedded import to_oxigraph, to_rdflib
 from .dcat import CatalogContext, DumpFile, Entry, build_catalog
-from .subsets import Subsets, projects, read_ntriples, release_store, whole_graph_hash, write_subset
-from .vocab import PREFIXES, bind_prefixes
+from .subsets import Subsets, projects, read_ntriples, release_store, whole_graph_hash, write_subsets
+from .render import CATALOG_PREFIXES
+from .triples import TripleIndex
+from .vocab import bind_prefixes
 from .void import build_void
 
-CATALOG_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
 FILE_TYPES = {"text/turtle": "RDF_TURTLE", "application/n-triples": "RDF_N_TRIPLES",
               "application/ld+json": "JSON_LD", "application/rdf+xml": "RDF_XML"}
 
@@ -89,6 +90,11 @@ def _ntriples_dump(folder: Path, manifest: dict) -> Path | None:
     return folder / "dumps" / name if name else None
 
 
+def _write_checksums(folder: Path, files: dict) -> None:
+    (folder / "SHA256SUMS").write_text("".join(f"{info['sha256']}  {name}\n" for name, info in files.items()),
+                                       encoding="utf-8")
+
+
 def _write(graph, store, folder: Path, manifest: dict, settings, now: str, previous: dict) -> None:
     base = settings.public_base
     seconds, started = {}, time.perf_counter()
@@ -110,17 +116,17 @@ def _write(graph, store, folder: Path, manifest: dict, settings, now: str, previ
     subsets = Subsets(store, ntriples)
     del ntriples
     project_iris = projects(store)
+    written = write_subsets(subsets, project_iris, target)
     for project in project_iris:
         slug = project.rsplit("/", 1)[-1]
-        files, digest = write_subset(subsets.triples(project), target, slug)
+        files, digest = written[project]
         project_files.update(files)
         entry = _dated(f"{base}/catalog/dataset/project/{slug}", f"project/{slug}", digest, previous, now,
                        subject=project)
         entry.files = [DumpFile(f"projects/{name}", info["bytes"], info["sha256"], info["media_type"],
                                 info["file_type"], info["gzip"]) for name, info in files.items()]
         entries.append(entry)
-    (target / "SHA256SUMS").write_text(
-        "".join(f"{info['sha256']}  {name}\n" for name, info in project_files.items()), encoding="utf-8")
+    _write_checksums(target, project_files)
 
     lap("project subsets")
     ctx = CatalogContext(base=base, release=manifest["release"], created=now,
@@ -151,17 +157,46 @@ def _write(graph, store, folder: Path, manifest: dict, settings, now: str, previ
                            "seconds": seconds}
 
 
-def _graph_of(data: bytes) -> Graph:
-    """An rdflib graph of TriG bytes."""
+SERVES_DATASET = ox.NamedNode("http://www.w3.org/ns/dcat#servesDataset")
+
+
+def _triples_of(data: bytes) -> list:
+    """The pyoxigraph triples of TriG bytes (one named graph of the catalog)."""
+    return [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TRIG)]
+
+
+def graph_of(triples) -> Graph:
+    """An rdflib graph of pyoxigraph triples."""
     g = bind_prefixes(Graph())
-    for quad in ox.parse(data, format=ox.RdfFormat.TRIG):
-        g.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    for triple in triples:
+        g.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
     return g
+
+
+@dataclass
+class _Head:
+    triples: list        # the head without dcat:servesDataset
+    served: dict         # dataset IRI → the service's dcat:servesDataset triples naming it
+    services: frozenset  # IRIs of the services that serve datasets
+
+
+def _split_head(triples: list) -> _Head:
+    """The head apart from its ``dcat:servesDataset`` list (one triple per dataset: thousands at 1M),
+    which a page or document takes only for the datasets it shows."""
+    head, served, services = [], {}, set()
+    for triple in triples:
+        if triple.predicate == SERVES_DATASET:
+            served.setdefault(triple.object.value, []).append(triple)
+            services.add(triple.subject.value)
+        else:
+            head.append(triple)
+    return _Head(head, served, frozenset(services))
 
 
 @dataclass(eq=False)
 class ReleaseCatalog:
-    """The catalog files of one release; each named graph is read from its block when first needed."""
+    """The catalog files of one release; each named graph is read from its block when first needed
+    (as pyoxigraph triples for pages, as an rdflib graph for the HTML views and documents)."""
     folder: Path
     base: str
     catalog: URIRef
@@ -170,40 +205,84 @@ class ReleaseCatalog:
     head_block: list
     blocks: dict = field(default_factory=dict)   # dataset IRI → [offset, length] in catalog.trig
 
-    def _read(self, block) -> Graph:
+    def _read(self, block) -> list:
         offset, length = block
         with (self.folder / "catalog" / "catalog.trig").open("rb") as handle:
             handle.seek(offset)
-            return _graph_of(handle.read(length))
+            return _triples_of(handle.read(length))
+
+    @functools.cached_property
+    def _head_parts(self) -> _Head:
+        return _split_head(self._read(self.head_block))
+
+    def head_triples(self) -> list:
+        """The catalog head (catalog, publisher, contact point, service) without the service's
+        ``dcat:servesDataset`` triples (:meth:`served_triples`); do not modify."""
+        return self._head_parts.triples
+
+    def served_triples(self, iri: str) -> list:
+        """The head's ``dcat:servesDataset`` triples that name the dataset ``iri``."""
+        return self._head_parts.served.get(str(iri), [])
 
     @functools.cached_property
     def _head(self) -> Graph:
-        return self._read(self.head_block)
+        return graph_of(self.head_triples())
 
     def head(self) -> Graph:
-        """The catalog head (catalog, publisher, contact point, service); do not modify."""
+        """The catalog head as an rdflib graph, without ``dcat:servesDataset``; do not modify."""
         return self._head
+
+    @functools.lru_cache(maxsize=1024)
+    def dataset_triples(self, iri: str) -> list:
+        """The named graph of one dataset as pyoxigraph triples (empty if there is none); cached."""
+        block = self.blocks.get(str(iri))
+        return self._read(block) if block else []
 
     @functools.lru_cache(maxsize=512)
     def dataset_graph(self, iri: str) -> Graph:
         """The named graph of one dataset (empty if there is none); cached, do not modify."""
-        block = self.blocks.get(str(iri))
-        return self._read(block) if block else bind_prefixes(Graph())
+        return graph_of(self.dataset_triples(iri))
+
+    def owner_of(self, iri: str) -> str | None:
+        """The dataset whose block describes ``iri`` (the dataset itself, or one of its distributions)."""
+        iri = str(iri)
+        return next((d for d in (iri, iri.split("/distribution/", 1)[0]) if d in self.blocks), None)
+
+    def service_triples(self, iri: str) -> list:
+        """Every ``dcat:servesDataset`` triple if ``iri`` is a service of the head, else none."""
+        if str(iri) not in self._head_parts.services:
+            return []
+        return [t for triples in self._head_parts.served.values() for t in triples]
+
+    @functools.cached_property
+    def _head_index(self) -> TripleIndex:
+        return TripleIndex(self.head_triples())
+
+    def head_index(self) -> TripleIndex:
+        return self._head_index
+
+    @functools.cached_property
+    def _void_index(self) -> TripleIndex:
+        return TripleIndex(ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in self.void)
+
+    def void_index(self) -> TripleIndex:
+        """The VoID description as pyoxigraph triples, indexed by subject."""
+        return self._void_index
 
     def about(self, iri: str) -> Graph:
         """The catalog triples that can describe ``iri``: the head plus the graph of the dataset it
-        belongs to (a dataset, or one of its distributions)."""
-        iri = str(iri)
+        belongs to (a dataset, or one of its distributions); a service with every dataset it serves."""
         g = bind_prefixes(Graph())
         g += self.head()
-        owner = next((d for d in (iri, iri.split("/distribution/", 1)[0]) if d in self.blocks), None)
+        owner = self.owner_of(iri)
         if owner:
             g += self.dataset_graph(owner)
+        g += graph_of(self.service_triples(iri))
         return g
 
     @functools.cached_property
     def _whole(self) -> Graph:
-        return _graph_of((self.folder / "catalog" / "catalog.trig").read_bytes())
+        return graph_of(_triples_of((self.folder / "catalog" / "catalog.trig").read_bytes()))
 
     def whole(self) -> Graph:
         """Every catalog triple (all datasets) as one graph; built once per release (do not modify)."""
@@ -220,4 +299,4 @@ def load(folder: Path) -> ReleaseCatalog:
                           index["head"], {d["iri"]: d["block"] for d in index["datasets"]})
 
 
-__all__ = ["write_release_metadata", "load", "ReleaseCatalog"]
+__all__ = ["write_release_metadata", "load", "graph_of", "ReleaseCatalog"]

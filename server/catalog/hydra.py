@@ -10,6 +10,9 @@ higher page number, so a client that follows ``next`` ends and sees every datase
 ckanext-dcat (2.x) looks for the next page only on a node typed ``hydra:PagedCollection`` (the Hydra
 draft term it was written against), so the view carries that type too; ``hydra:nextPage`` is given
 beside ``hydra:next`` for clients that only know the older term.
+
+A page is a list of pyoxigraph triples (the release's catalog blocks, parsed once and cached), so a
+page of the million-triple catalog is put together and serialised in milliseconds.
 """
 from __future__ import annotations
 
@@ -17,10 +20,12 @@ import datetime as dt
 import math
 from typing import Callable
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, RDF, XSD
+import pyoxigraph as ox
 
-from .vocab import HYDRA, bind_prefixes
+from .vocab import HYDRA
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
 class PageNotFound(LookupError):
@@ -47,37 +52,45 @@ def page_count(total: int, size: int) -> int:
     return max(1, math.ceil(total / size))
 
 
-def build_page(head: Graph, dataset_graphs: Callable[[str], Graph], entries: list[dict], catalog: URIRef,
-               page: int, size: int, url_for_page: Callable[[int], str]) -> Graph:
-    """The graph of one page; raises PageNotFound past the last page."""
-    total = len(entries)
+def _hydra(term: str) -> ox.NamedNode:
+    return ox.NamedNode(str(HYDRA[term]))
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=XSD_INTEGER)
+
+
+def view_triples(catalog: str, page: int, total: int, size: int, url_for_page: Callable[[int], str]) -> list:
+    """The ``hydra:view`` of the catalog on page ``page``: its counts and links to the other pages."""
     last = page_count(total, size)
-    if page < 1 or page > last:
-        raise PageNotFound(page)
-    g = bind_prefixes(Graph())
-    for triple in head:
-        g.add(triple)
-    shown = entries[(page - 1) * size: page * size]
-    for entry in shown:
-        for triple in dataset_graphs(entry["iri"]):
-            g.add(triple)
-    # The head's service lists every dataset; on a page it serves the datasets described there, so
-    # each page is complete on its own (a validator checks that the object is a dcat:Dataset).
-    here = {URIRef(e["iri"]) for e in shown}
-    for service, _, dataset in list(g.triples((None, DCAT.servesDataset, None))):
-        if dataset not in here:
-            g.remove((service, DCAT.servesDataset, dataset))
-    view = URIRef(url_for_page(page))
-    g.add((catalog, HYDRA.view, view))
-    g.add((view, HYDRA.totalItems, Literal(total, datatype=XSD.integer)))
-    g.add((view, HYDRA.itemsPerPage, Literal(size, datatype=XSD.integer)))
-    for cls in (HYDRA.PartialCollectionView, HYDRA.PagedCollection):
-        g.add((view, RDF.type, cls))
-    g.add((view, HYDRA.first, URIRef(url_for_page(1))))
-    g.add((view, HYDRA.last, URIRef(url_for_page(last))))
+    view = ox.NamedNode(url_for_page(page))
+    triples = [ox.Triple(ox.NamedNode(catalog), _hydra("view"), view),
+               ox.Triple(view, _hydra("totalItems"), _integer(total)),
+               ox.Triple(view, _hydra("itemsPerPage"), _integer(size)),
+               ox.Triple(view, RDF_TYPE, _hydra("PartialCollectionView")),
+               ox.Triple(view, RDF_TYPE, _hydra("PagedCollection")),
+               ox.Triple(view, _hydra("first"), ox.NamedNode(url_for_page(1))),
+               ox.Triple(view, _hydra("last"), ox.NamedNode(url_for_page(last)))]
     if page > 1:
-        g.add((view, HYDRA.previous, URIRef(url_for_page(page - 1))))
+        triples.append(ox.Triple(view, _hydra("previous"), ox.NamedNode(url_for_page(page - 1))))
     if page < last:
-        g.add((view, HYDRA.next, URIRef(url_for_page(page + 1))))
-        g.add((view, HYDRA.nextPage, URIRef(url_for_page(page + 1))))
-    return g
+        following = ox.NamedNode(url_for_page(page + 1))
+        triples += [ox.Triple(view, _hydra("next"), following), ox.Triple(view, _hydra("nextPage"), following)]
+    return triples
+
+
+def build_page(cat, entries: list[dict], page: int, size: int, url_for_page: Callable[[int], str]) -> list:
+    """The triples of one page of the catalog ``cat`` (a :class:`~server.catalog.ReleaseCatalog`);
+    raises PageNotFound past the last page.
+
+    The head's service lists every dataset; on a page it serves the datasets described there, so
+    each page is complete on its own (a validator checks that the object is a dcat:Dataset)."""
+    if page < 1 or page > page_count(len(entries), size):
+        raise PageNotFound(page)
+    shown = entries[(page - 1) * size: page * size]
+    triples = list(cat.head_triples())
+    for entry in shown:
+        triples += cat.served_triples(entry["iri"])
+    for entry in shown:
+        triples += cat.dataset_triples(entry["iri"])
+    return triples + view_triples(str(cat.catalog), page, len(entries), size, url_for_page)

@@ -18,6 +18,7 @@ that is RDF or HTML gets ``Link`` headers to the catalog and the VoID descriptio
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import re
@@ -25,16 +26,17 @@ import struct
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, send_file
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, SKOS
+from rdflib.namespace import DCAT, DCTERMS, SKOS
 
 from .. import catalog as catalog_data
-from ..catalog import hydra
-from ..catalog.vocab import bind_prefixes
+from ..catalog import documents, hydra, render
+from ..catalog.triples import TripleIndex
+from ..catalog.vocab import SPDX
 from ..store import StoreUnavailable
 from . import conneg
-from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type, graph_response
+from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type
 from .http_caching import cache_publicly, cacheable
 from .i18n import current_language
 from .links import on_this_server
@@ -154,45 +156,52 @@ def catalog(ext: str | None = None):
         params = ([("modified_since", since_text)] if since_text else []) + [("page", str(n))]
         return f"{settings.public_base}{path}?{urlencode(params)}"
 
+    size = settings.catalog_page_size
     try:
-        graph = hydra.build_page(cat.head(), cat.dataset_graph, entries, cat.catalog, page, settings.page_size,
-                                 url_for_page)
+        triples = hydra.build_page(cat, entries, page, size, url_for_page)
     except hydra.PageNotFound:
         abort(404)
     query = request.query_string.decode("utf-8", "replace")
     links = _alternates("/catalog", query, [*CATALOG_FORMATS, "html"])
     if fmt == "html":
-        response = Response(_catalog_html(cat, graph, entries, page, url_for_page), mimetype=HTML_MEDIA_TYPE)
+        response = Response(_catalog_html(cat, TripleIndex(triples), entries, page, url_for_page),
+                            mimetype=HTML_MEDIA_TYPE)
     else:
-        response = graph_response(graph, fmt)
+        response = _rdf_response(triples, fmt)
     return _finish(response, fmt, ext is None, links)
 
 
-def _text(graph: Graph, subject, predicate, lang: str) -> str:
-    values = {o.language: str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal)}
+def _text(index: TripleIndex, subject, predicate, lang: str) -> str:
+    values = {o.language: o.value for o in index.objects(subject, predicate) if isinstance(o, ox.Literal)}
     return values.get(lang) or values.get("de") or next(iter(values.values()), "")
 
 
-def _dataset_view(graph: Graph, dataset, lang: str) -> dict:
+def _value(index: TripleIndex, subject, predicate) -> str | None:
+    found = index.value(subject, predicate) if subject is not None else None
+    return found.value if found is not None else None
+
+
+def _distribution_view(index: TripleIndex, dist, lang: str) -> dict:
+    checksum = index.value(dist, SPDX.checksum)
+    return {"title": _text(index, dist, DCTERMS.title, lang),
+            "url": on_this_server(_value(index, dist, DCAT.downloadURL) or _value(index, dist, DCAT.accessURL)),
+            "size": _value(index, dist, DCAT.byteSize), "sha256": _value(index, checksum, SPDX.checksumValue)}
+
+
+def _dataset_view(index: TripleIndex, dataset, lang: str) -> dict:
     """What the HTML shows of one dataset (title, text, period, places, downloads with checksums)."""
-    spdx = Namespace("http://spdx.org/rdf/terms#")
-    dists = []
-    for dist in sorted(graph.objects(dataset, DCAT.distribution)):
-        checksum = graph.value(dist, spdx.checksum)
-        dists.append({"title": _text(graph, dist, DCTERMS.title, lang),
-                      "url": on_this_server(graph.value(dist, DCAT.downloadURL) or graph.value(dist, DCAT.accessURL)),
-                      "size": graph.value(dist, DCAT.byteSize),
-                      "sha256": graph.value(checksum, spdx.checksumValue) if checksum is not None else None})
-    period = graph.value(dataset, DCTERMS.temporal)
+    dataset = ox.NamedNode(str(dataset))
+    period = index.value(dataset, DCTERMS.temporal)
     return {
-        "iri": str(dataset), "page": on_this_server(dataset), "title": _text(graph, dataset, DCTERMS.title, lang),
-        "description": _text(graph, dataset, DCTERMS.description, lang),
-        "landing": on_this_server(graph.value(dataset, DCAT.landingPage) or dataset),
-        "keywords": sorted(str(k) for k in graph.objects(dataset, DCAT.keyword) if k.language == lang),
-        "start": graph.value(period, DCAT.startDate) if period is not None else None,
-        "end": graph.value(period, DCAT.endDate) if period is not None else None,
-        "modified": graph.value(dataset, DCTERMS.modified), "distributions": dists,
-        "spatial": sorted(_text(graph, s, SKOS.prefLabel, lang) for s in graph.objects(dataset, DCTERMS.spatial)),
+        "iri": dataset.value, "page": on_this_server(dataset.value), "title": _text(index, dataset, DCTERMS.title, lang),
+        "description": _text(index, dataset, DCTERMS.description, lang),
+        "landing": on_this_server(_value(index, dataset, DCAT.landingPage) or dataset.value),
+        "keywords": sorted(k.value for k in index.objects(dataset, DCAT.keyword) if k.language == lang),
+        "start": _value(index, period, DCAT.startDate), "end": _value(index, period, DCAT.endDate),
+        "modified": _value(index, dataset, DCTERMS.modified),
+        "distributions": [_distribution_view(index, d, lang)
+                          for d in sorted(index.objects(dataset, DCAT.distribution), key=lambda d: d.value)],
+        "spatial": sorted(_text(index, s, SKOS.prefLabel, lang) for s in index.objects(dataset, DCTERMS.spatial)),
     }
 
 
@@ -200,15 +209,15 @@ def _format_list() -> list[tuple[str, str]]:
     return [(key, FORMATS[key].media_type) for key in CATALOG_FORMATS]
 
 
-def _catalog_html(cat, graph: Graph, entries, page: int, url_for_page) -> str:
+def _catalog_html(cat, index: TripleIndex, entries, page: int, url_for_page) -> str:
     lang = current_language()
-    order = [e["iri"] for e in cat.datasets]
-    datasets = [_dataset_view(graph, d, lang)
-                for d in sorted(graph.objects(cat.catalog, DCAT.dataset), key=lambda d: order.index(str(d)))]
-    last = hydra.page_count(len(entries), _settings().page_size)
-    title = _text(graph, cat.catalog, DCTERMS.title, lang)
+    order = {e["iri"]: n for n, e in enumerate(cat.datasets)}
+    shown = sorted((d.value for d in index.objects(str(cat.catalog), DCAT.dataset)), key=order.__getitem__)
+    datasets = [_dataset_view(index, d, lang) for d in shown]
+    last = hydra.page_count(len(entries), _settings().catalog_page_size)
+    title = _text(index, str(cat.catalog), DCTERMS.title, lang)
     return render_template(
-        "catalog.html", title=title, description=_text(graph, cat.catalog, DCTERMS.description, lang),
+        "catalog.html", title=title, description=_text(index, str(cat.catalog), DCTERMS.description, lang),
         datasets=datasets, page=page, last=last, total=len(entries),
         previous_url=on_this_server(url_for_page(page - 1)) if page > 1 else None,
         next_url=on_this_server(url_for_page(page + 1)) if page < last else None,
@@ -216,69 +225,36 @@ def _catalog_html(cat, graph: Graph, entries, page: int, url_for_page) -> str:
         breadcrumbs=[("IKPE Linked Open Data", "/"), (title, None)])
 
 
+def _rdf_response(triples: list, fmt: str) -> Response:
+    """``triples`` written by pyoxigraph in the catalog format ``fmt`` (:mod:`server.catalog.render`)."""
+    return Response(render.serialize(triples, fmt), headers={"Content-Type": FORMATS[fmt].content_type})
+
+
 # -- single catalog resources ------------------------------------------------------------------------
-
-def _describe(graph: Graph, subject: URIRef) -> Graph:
-    """The triples about ``subject`` and, recursively, about the blank nodes they lead to."""
-    out = bind_prefixes(Graph())
-    todo, seen = [subject], set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for p, o in graph.predicate_objects(node):
-            out.add((node, p, o))
-            if isinstance(o, BNode):
-                todo.append(o)
-    return out
-
 
 @blueprint.route("/catalog/<path:rest>", methods=["GET"])
 def catalog_resource(rest: str):
     match = re.fullmatch(rf"(.+?)(?:\.({'|'.join(CATALOG_FORMATS)}))?", rest)
     local, ext = match.group(1), match.group(2)
     cat = _release_catalog()
-    iri = URIRef(f"{cat.base}/catalog/{local}")
-    graph = _resource_graph(cat, iri)
-    if not len(graph):
+    iri = f"{cat.base}/catalog/{local}"
+    triples = documents.resource_triples(cat, iri)
+    if not triples:
         abort(404)
     fmt = ext or negotiate("ttl", html=True)
     links = _alternates(f"/catalog/{local}", "", ["ttl", "rdf", "jsonld", "nt"])
     if fmt != "html":
-        return _finish(graph_response(graph, fmt), fmt, ext is None, links)
-    if (iri, RDF.type, DCAT.Dataset) not in graph:  # people read about a dataset on its page
-        owner = next((d for d in cat.datasets if str(iri).startswith(d["iri"] + "/")), None)
+        return _finish(_rdf_response(triples, fmt), fmt, ext is None, links)
+    if not documents.is_dataset(triples, iri):  # people read about a dataset on its page
+        owner = next((d for d in cat.datasets if iri.startswith(d["iri"] + "/")), None)
         return redirect(on_this_server(owner["iri"]) if owner else "/catalog", code=303)
     lang = current_language()
-    view = _dataset_view(graph, iri, lang)
+    view = _dataset_view(TripleIndex(triples), iri, lang)
     html = render_template("catalog_dataset.html", dataset=view, local=local, formats=_format_list(),
                            breadcrumbs=[("IKPE Linked Open Data", "/"),
-                                        (_text(cat.head(), cat.catalog, DCTERMS.title, lang), "/catalog"),
+                                        (_text(cat.head_index(), str(cat.catalog), DCTERMS.title, lang), "/catalog"),
                                         (view["title"], None)])
     return _finish(Response(html, mimetype=HTML_MEDIA_TYPE), fmt, ext is None, links)
-
-
-def _resource_graph(cat, iri: URIRef) -> Graph:
-    """What the catalog and VoID say about ``iri``; a dataset with its distributions, locations, and the
-    agents and the service it points to, so that the document stands on its own."""
-    graph = _describe(cat.about(str(iri)), iri)
-    for triple in _describe(cat.void, iri):
-        graph.add(triple)
-    if (iri, RDF.type, DCAT.Dataset) not in graph:
-        return graph
-    graph = bind_prefixes(Graph())
-    for triple in cat.dataset_graph(str(iri)):
-        graph.add(triple)
-    for triple in _describe(cat.void, iri):
-        graph.add(triple)
-    head = cat.head()
-    for p in (DCTERMS.publisher, DCAT.contactPoint, DCAT.accessService):
-        for node in set(graph.objects(None, p)):
-            for s_, p_, o_ in _describe(head, node):
-                if p_ != DCAT.servesDataset or o_ == iri:  # only links to datasets in this document
-                    graph.add((s_, p_, o_))
-    return graph
 
 
 # -- VoID -----------------------------------------------------------------------------------------------
@@ -290,7 +266,7 @@ def void(ext: str | None = None):
         abort(404)
     cat = _release_catalog()
     fmt = ext or negotiate("ttl", html=False)
-    return _finish(graph_response(cat.void, fmt), fmt, ext is None,
+    return _finish(_rdf_response(cat.void_index().triples, fmt), fmt, ext is None,
                    _alternates("/.well-known/void", "", ["ttl", "rdf", "jsonld", "nt"]))
 
 
@@ -307,7 +283,10 @@ FILE_NAME = re.compile(r"^(projects/)?[A-Za-z0-9][A-Za-z0-9._-]*$")
 IMMUTABLE_MAX_AGE = 31536000  # a versioned dump URL never changes: a year
 
 
+@functools.lru_cache(maxsize=16)
 def _checksums(folder: Path) -> dict[str, str]:
+    """File name → SHA-256 of a release's dumps folder (cached: a release never changes; at a million
+    triples ``projects/SHA256SUMS`` has 25,000 lines)."""
     sums = {}
     for sumfile, prefix in ((folder / "SHA256SUMS", ""), (folder / "projects" / "SHA256SUMS", "projects/")):
         if sumfile.exists():
@@ -339,7 +318,7 @@ def dumps(rest: str):
     kind = "SHA256SUMS" if path.name == "SHA256SUMS" else path.suffix
     if kind not in DUMP_TYPES:
         abort(404)
-    digest = _checksums(folder).get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = _checksums(folder.resolve()).get(name) or hashlib.sha256(path.read_bytes()).hexdigest()
     response = send_file(path, mimetype=DUMP_TYPES[kind].split(";")[0], conditional=True, etag=digest,
                          max_age=IMMUTABLE_MAX_AGE if versioned else _settings().cache_max_age)
     response.headers["Content-Type"] = DUMP_TYPES[kind]
@@ -369,7 +348,7 @@ def _uncompressed_ntriples(folder: Path, name: str, release: str, versioned: boo
     gz = folder / (name + ".gz")
     if not gz.is_file():
         abort(404)
-    digest = _checksums(folder).get(name + ".gz", "")
+    digest = _checksums(folder.resolve()).get(name + ".gz", "")
     with gz.open("rb") as handle:
         handle.seek(-4, 2)
         size = struct.unpack("<I", handle.read(4))[0]
