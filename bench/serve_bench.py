@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.build_bench import machine  # noqa: E402
-from bench.production import production_argv  # noqa: E402
+from bench.production import documented_command, production_argv  # noqa: E402
 from bench.stores import free_port  # noqa: E402
 from bench.wrk import unit_ms  # noqa: E402
 
@@ -508,9 +508,9 @@ def markdown(results: dict, info: dict, command: str) -> str:
                                                 if r.get(k)) or [command]], "",
              "(`--pages-only` repeats only the load runs of a scale after a fix and keeps the first ones as "
              "\"before the fixes\"; `--report-only` rewrites this section and the plot from `docs/serve-scale.json`.)", "",
-             "The production command is `gunicorn -c deploy/gunicorn.conf.py 'server.web.app:create_app()'` "
-             "(2 gthread workers × 16 threads, 2 SPARQL query processes per worker) with `IKPE_BUILD_DIR` set to "
-             "the build and the per-client limits off (one client address, as in `bench/load.sh`).", "",
+             f"The production command is `{documented_command()}` (the README's, read by `bench/production.py`) "
+             "with `IKPE_BUILD_DIR` set to the build and the per-client limits off (one client address, as in "
+             "`bench/load.sh`).", "",
              f"Machine: {info['nproc']} cores, {info['ram_gib']} GiB RAM, {info['cpu']}; Python {info['python']}; "
              + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + ". "
              "The load average (1/5/15 min) at the start, middle and end of each scale is in the table below "
