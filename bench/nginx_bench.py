@@ -8,7 +8,8 @@ Starts the production command (``bench/production.py``, read from the README) an
 prefix and an empty cache under the work folder, one worker per core, no access log), fills nginx's
 cache with one request per page and checks that a second one is a HIT, warms the app (each page
 rendered by its workers), then runs ``wrk -t2 -c8
---latency`` over the same project pages (HTML, then Turtle): nginx, the app alone, nginx again.
+--latency`` over the same project pages (HTML, then Turtle): nginx, the app alone, nginx again, and
+nginx serving the same bytes as static files (the ceiling of nginx on the machine).
 Prints a Markdown table (requests/s, p50, p99, errors) and the same as JSON. Needs ``wrk`` and
 ``nginx`` (``make bench``).
 """
@@ -54,12 +55,25 @@ def warm_app(url: str, paths: list[str], accept: str) -> None:
         requests.get(url + path, headers={"Accept": accept, "Connection": "close"}, timeout=300).raise_for_status()
 
 
-def run(build: Path, work: Path, seconds: int, pages: int, ports: tuple[int, int]) -> dict:
+def static_copies(url: str, paths: list[str], accept: str, folder: Path) -> list[tuple[str, str]]:
+    """The pages as files (the ceiling: nginx serving the same bytes from disk); their wrk cycle."""
+    suffix = ".html" if accept == HTML else ".ttl"
+    for path in paths:
+        target = folder / (path.lstrip("/") + suffix)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(requests.get(url + path, headers={"Accept": accept}, timeout=300).content)
+    return [(path + suffix, None) for path in paths]
+
+
+def run(build: Path, work: Path, seconds: int, pages: int, ports: tuple[int, int, int]) -> dict:
     paths = [f"/doc/project/bench-{n:06d}" for n in range(pages)]  # ids start at 0, as in serve_bench
     shutil.rmtree(work / "nginx", ignore_errors=True)  # an empty cache: nothing left from an earlier run
+    static = work / "nginx" / "static"
     rows = []
     with Server(build, ports[0]) as app, \
-            Nginx(f"127.0.0.1:{app.port}", work / "nginx", port=ports[1], workers=os.cpu_count() or 1) as nginx:
+            Nginx(f"127.0.0.1:{app.port}", work / "nginx", port=ports[1], workers=os.cpu_count() or 1,
+                  extra=f"server {{ listen 127.0.0.1:{ports[2]}; root {static}; }}") as nginx:
+        static_url = f"http://127.0.0.1:{ports[2]}"
         for accept in (HTML, TURTLE):
             cycle = [(path, accept) for path in paths]
             rows.append({"server": "nginx cache", "accept": accept, "fill": fill_cache(nginx.url, paths, accept),
@@ -67,6 +81,9 @@ def run(build: Path, work: Path, seconds: int, pages: int, ports: tuple[int, int
             warm_app(app.url, paths, accept)
             rows.append({"server": "app alone", "accept": accept, **run_wrk(app.url, cycle, seconds)})
             rows.append({"server": "nginx cache", "accept": accept, **run_wrk(nginx.url, cycle, seconds)})
+            files = static_copies(nginx.url, paths, accept, static)
+            rows.append({"server": "nginx, the same bytes as static files", "accept": accept,
+                         **run_wrk(static_url, files, seconds)})
         problems = [line for line in nginx.errors().splitlines() if "[alert]" in line or "[emerg]" in line]
         assert not problems, problems
         command = " ".join(app.argv)
@@ -89,11 +106,11 @@ def main(argv=None) -> None:
     parser.add_argument("--build-dir", type=Path, help="serve this build folder instead (read only)")
     parser.add_argument("--seconds", type=int, default=10, help="each wrk run")
     parser.add_argument("--pages", type=int, default=200, help="project pages cycled through")
-    parser.add_argument("--ports", help="APP,NGINX: fixed ports instead of free ones")
+    parser.add_argument("--ports", help="APP,NGINX,STATIC: fixed ports instead of free ones")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     build = args.build_dir or ensure_build(args.work, args.projects)
-    ports = tuple(int(p) for p in args.ports.split(",")) if args.ports else (free_port(), free_port())
+    ports = tuple(int(p) for p in args.ports.split(",")) if args.ports else (free_port(), free_port(), free_port())
     pages = args.pages if args.build_dir else min(args.pages, args.projects)
     result = run(build, args.work, args.seconds, pages, ports)
     print(markdown(result))

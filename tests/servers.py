@@ -64,6 +64,7 @@ http {{
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
     include {prefix}/site.conf;
+    {extra}
 }}
 """
 
@@ -77,9 +78,10 @@ def render_nginx_site(listen: str, upstream: str, cache_dir: Path, server_name: 
 
 class Nginx:
     """Debian's nginx with deploy/nginx.conf on 127.0.0.1, in front of ``upstream`` (``host:port``): a
-    child process (not a daemon) with its own prefix, cache and temp folders under ``prefix``."""
+    child process (not a daemon) with its own prefix, cache and temp folders under ``prefix``; ``extra``:
+    more configuration for the ``http`` block (e.g. a server of static files to compare with)."""
 
-    def __init__(self, upstream: str, prefix: Path, port: int | None = None, workers: int = 1):
+    def __init__(self, upstream: str, prefix: Path, port: int | None = None, workers: int = 1, extra: str = ""):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.prefix = Path(prefix)
@@ -87,7 +89,7 @@ class Nginx:
         (self.prefix / "site.conf").write_text(render_nginx_site(f"127.0.0.1:{self.port}", upstream,
                                                                  self.prefix / "cache"), encoding="utf-8")
         (self.prefix / "nginx.conf").write_text(NGINX_MAIN.format(user=getpass.getuser(), workers=workers,
-                                                                  prefix=self.prefix), encoding="utf-8")
+                                                                  prefix=self.prefix, extra=extra), encoding="utf-8")
         self.process = None
 
     def __enter__(self):
