@@ -176,6 +176,13 @@ class Settings:
     catalog_page_size: int = setting(
         10, "Datasets per page of the DCAT catalog (`/catalog?page=N`, Hydra paging); a project dataset is "
             "15–30 KB of RDF, so a page stays a few hundred KB at any number of projects.", int)
+    # the response cache shared by the server processes of one machine (server/web/shared_cache.py)
+    response_cache_dir: str = setting(
+        "", "Folder of the response cache shared by the server processes of this machine and kept across "
+            "restarts (one subfolder per release; answers that depend only on the release): empty = "
+            "`<build_dir>/responses`, `off` = none (each process keeps only its `IKPE_PAGE_CACHE_MB`).")
+    response_cache_disk_mb: int = setting(
+        2048, "Megabytes at most per release in `IKPE_RESPONSE_CACHE_DIR` (0 = off).", int)
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))

@@ -10,6 +10,7 @@ With pytest-xdist (``make test``: ``-n auto --dist loadgroup``) the store tests 
 """
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from servers import CHROMIUM, CHROMIUM_ARGS, LiveServer
 from stores import REMOTE_KINDS, StoreFarm
 
 BROWSER_FIXTURES = {"browser", "page"}
+# tests that monkeypatch a view must not get another test's answer from the machine-wide response cache
+# (kept across apps in the build folder); tests/test_shared_cache.py turns it on where it is the point
+os.environ.setdefault("IKPE_RESPONSE_CACHE_DIR", "off")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -8,6 +8,8 @@ Layout of ``build/``::
     releases/<release-id>/def/            the ontology and shapes documents served under ``/def/``
     releases/<release-id>/manifest.json   what was built, when, from what
     current -> releases/<release-id>      the release being served (a symlink, replaced atomically)
+    responses/<release-id>/               the servers' response cache (if not configured elsewhere);
+                                          removed with the release, or once the release is not current
 
 Store and dumps are written by a second process (:mod:`.dumps`) while the build validates the graph.
 A release is written into ``releases/.incoming-<id>`` and renamed only when complete, and ``current``
@@ -42,6 +44,9 @@ ReleaseStep = Callable[[Graph, Path, dict, object], None]
 """``step(graph, folder, manifest, settings)``: called after the store and dumps are written and
 before the release goes live. It may add files to ``folder`` (the unpublished release folder) and
 entries to ``manifest``; an exception abandons the release (nothing is published)."""
+
+
+RESPONSES = "responses"  # the servers' default response cache folder in build/
 
 
 class BuildLockedError(RuntimeError):
@@ -200,4 +205,8 @@ def prune_releases(build_dir: Path, keep: int) -> list[Path]:
     for path in old:
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
+    # the servers' response cache (server/web/shared_cache.py) of every release no longer in service
+    for cached in (build_dir / RESPONSES).glob("[!.]*"):
+        if current is None or cached.name != current.name:
+            shutil.rmtree(cached, ignore_errors=True)
     return removed

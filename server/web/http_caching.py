@@ -5,6 +5,11 @@ depends on (path and query, format, language), weak because serialisers may orde
 ``Last-Modified`` date is the release's creation time. ``Cache-Control: public, max-age=…`` (the
 ``cache_max_age`` setting) lets a reverse proxy or CDN keep the answer; ``Vary`` names the request
 headers the representation was chosen by. Conditional GET/HEAD answer ``304 Not Modified``.
+
+Since an answer that goes through :func:`cacheable` depends only on the release and the request's
+URL, ``Accept`` and language, its complete ``200`` is kept in the response cache (:mod:`.page_cache`:
+per process, then shared by the machine's processes) under that key, and :func:`answer_from_cache`
+(before every request of an endpoint known to answer so) serves it again without running the view.
 """
 from __future__ import annotations
 
@@ -12,6 +17,14 @@ import datetime as dt
 import hashlib
 
 from flask import current_app, request
+
+from . import page_cache
+from .i18n import current_language
+from .store_access import request_snapshot
+
+# the request headers an answer kept by the generic cache may vary on (Origin: CORS is added afterwards)
+KEYED_HEADERS = frozenset({"accept", "accept-language"})
+KNOWN_ENDPOINTS = "ikpe_release_only_endpoints"
 
 
 def release_time(release) -> dt.datetime | None:
@@ -48,4 +61,46 @@ def cacheable(response, release, *parts, vary=(), conditional=True):
     if modified is not None:
         response.last_modified = modified
     cache_publicly(response, vary=vary)
-    return response.make_conditional(request) if conditional else response
+    if not conditional:
+        return response
+    _keep(response)
+    return response.make_conditional(request)
+
+
+def request_key(release_id: str) -> tuple:
+    """What an answer of a release-only endpoint depends on: URL (host and scheme too), Accept, language."""
+    return (release_id, "release-only", request.host_url, request.path, request.query_string.decode("latin-1"),
+            request.headers.get("Accept", ""), current_language())
+
+
+def _keep(response) -> None:
+    if request.method not in ("GET", "HEAD") or request.endpoint is None or \
+            not {h.lower() for h in response.vary} <= KEYED_HEADERS:
+        return
+    page_cache.keep(request_key(request_snapshot().release().id), response)
+    _learn(request.endpoint)
+
+
+def _learn(endpoint: str) -> None:
+    known = current_app.extensions.setdefault(KNOWN_ENDPOINTS, set())
+    if endpoint not in known:
+        known.add(endpoint)
+        page_cache.remember_endpoint(endpoint)
+
+
+def _known(endpoint: str) -> bool:
+    known = current_app.extensions.setdefault(KNOWN_ENDPOINTS, set())
+    if endpoint in known:
+        return True
+    if page_cache.endpoint_remembered(endpoint):
+        known.add(endpoint)
+        return True
+    return False
+
+
+def answer_from_cache():
+    """Before a request: the kept answer of a release-only endpoint (made conditional), or None."""
+    if request.method not in ("GET", "HEAD") or request.endpoint is None or not _known(request.endpoint):
+        return None
+    cached = page_cache.lookup(request_key(request_snapshot().release().id))
+    return cached.make_conditional(request) if cached is not None else None

@@ -1,4 +1,10 @@
-"""A small per-process cache of rendered resource documents (``/doc/…``, HTML and every RDF format).
+"""The response cache: complete answers that depend only on the release, in two levels.
+
+The first level is a small LRU in each process (below); the second, :mod:`.shared_cache`, keeps the
+same entries as files shared by the processes of the machine and across restarts (``IKPE_RESPONSE_CACHE_*``),
+so a page is rendered once per release per machine, not once per worker and after every restart.
+Used by the ``/doc/…`` documents (HTML and every RDF format) and, through :mod:`.http_caching`, by every
+answer that goes through ``cacheable``.
 
 A document is a pure function of the release and of the request's path, query string, the media type
 its ``Accept`` header selects and the interface language; so the rendered bytes and headers (``ETag``,
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from flask import Response, current_app, g
 
 EXTENSION = "ikpe_page_cache"
+SHARED = "ikpe_shared_response_cache"
 MAX_ENTRIES = 10_000
 ENTRY_OVERHEAD = 512  # bytes counted per entry for the key, the headers' objects and the bookkeeping
 
@@ -92,12 +99,19 @@ class PageCache:
 
 
 def init_app(app) -> None:
+    from .shared_cache import open_shared_cache
+
     app.extensions[EXTENSION] = PageCache(app.config["SETTINGS"].page_cache_mb * 1024 * 1024)
+    app.extensions[SHARED] = open_shared_cache(app.config["SETTINGS"])
 
 
 def _cache() -> PageCache | None:
     cache = current_app.extensions.get(EXTENSION)
     return cache if cache is not None and cache.enabled else None
+
+
+def _shared():
+    return current_app.extensions.get(SHARED)
 
 
 def key(release_id: str, path: str, query_string: str, media_type: str | None, language: str) -> tuple:
@@ -106,9 +120,25 @@ def key(release_id: str, path: str, query_string: str, media_type: str | None, l
 
 def lookup(cache_key: tuple) -> Response | None:
     """A fresh response (status, headers, body) for ``cache_key``, not yet made conditional."""
-    cache = _cache()
+    cache, shared = _cache(), _shared()
     entry = cache.get(cache_key) if cache is not None else None
+    if entry is None and shared is not None:
+        entry = shared.get(cache_key)
+        if entry is not None and cache is not None:
+            cache.put(cache_key, entry)
     return entry.response() if entry is not None else None
+
+
+def remember_endpoint(endpoint: str) -> None:
+    """Tell the machine's other processes (and the next start) that ``endpoint`` answers from the release only."""
+    shared = _shared()
+    if shared is not None:
+        shared.remember_endpoint(endpoint)
+
+
+def endpoint_remembered(endpoint: str) -> bool:
+    shared = _shared()
+    return shared is not None and shared.endpoint_remembered(endpoint)
 
 
 def mark_uncacheable() -> None:
@@ -118,10 +148,16 @@ def mark_uncacheable() -> None:
 
 def keep(cache_key: tuple, response: Response) -> None:
     """Keep ``response`` (a complete 200, before ``make_conditional``) under ``cache_key``."""
-    cache = _cache()
-    if cache is None or response.status_code != 200 or response.is_streamed or g.get("ikpe_page_uncacheable"):
+    cache, shared = _cache(), _shared()
+    if (cache is None and shared is None) or response.status_code != 200 or response.is_streamed \
+            or response.direct_passthrough or g.get("ikpe_page_uncacheable"):
         return
-    cache.put(cache_key, Entry(response.status_code, tuple(response.headers.items()), response.get_data()))
+    entry = Entry(response.status_code, tuple(response.headers.items()), response.get_data())
+    if cache is not None:
+        cache.put(cache_key, entry)
+    if shared is not None:
+        shared.put(cache_key, entry)
 
 
-__all__ = ["Entry", "PageCache", "init_app", "key", "lookup", "keep", "mark_uncacheable", "MAX_ENTRIES"]
+__all__ = ["Entry", "PageCache", "init_app", "key", "lookup", "keep", "mark_uncacheable", "remember_endpoint", "endpoint_remembered",
+           "MAX_ENTRIES", "SHARED"]

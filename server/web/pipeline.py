@@ -7,7 +7,9 @@ A route decides *what* to answer; the steps below decide *how*, each in one modu
 2. writing: :mod:`formats` is the registry of RDF serialisations (``write(graph, fmt)``);
 3. validators and caching: :mod:`http_caching` adds ``ETag`` (release + variant), ``Last-Modified``,
    ``Cache-Control`` and ``Vary``, and answers ``304 Not Modified``;
-4. this module, after every request (errors included): CORS (Fetch standard, the one reading of the
+4. before a request, :func:`.http_caching.answer_from_cache` answers from the response cache what a
+   release-only endpoint answered before (the view does not run);
+5. this module, after every request (errors included): CORS (Fetch standard, the one reading of the
    ``cors_origins`` setting), the answer to a CORS preflight, and the security headers.
 
 The limits middleware answers ``429`` before Flask runs; it takes its CORS and security headers
@@ -16,6 +18,8 @@ from :func:`cors_headers` and :data:`SECURITY_HEADERS` here.
 from __future__ import annotations
 
 from flask import current_app, request
+
+from .http_caching import answer_from_cache
 
 # response headers a script on another origin may read (beside the CORS-safelisted ones)
 EXPOSED = ("Link, ETag, Last-Modified, Content-Location, Content-Language, Content-Length, Retry-After, "
@@ -83,6 +87,7 @@ def finish(response):
 
 
 def init_app(app) -> None:
+    app.before_request(answer_from_cache)  # after the URL checks of app.py: a kept answer skips the view
     app.after_request(finish)
 
 
