@@ -97,14 +97,22 @@ def choropleth_classes(counts: list[int]) -> list[tuple[int, int, str]]:
     return [(low, high, palette[i]) for i, (low, high) in enumerate(bins)]
 
 
-def _shape(projection: Projection, area) -> tuple[str, tuple[float, float]]:
-    """The SVG path and the label point of ``area`` in ``projection`` (kept on the area: areas are read
-    once per release, so each boundary is projected once per process)."""
-    shape = area.drawn.get(projection)
-    if shape is None:
-        shape = area.drawn[projection] = (projection.path(area.polygons),
-                                          projection.point(*label_point(area.polygons)))
-    return shape
+def _path(projection: Projection, area) -> str:
+    """The SVG path of ``area`` in ``projection`` (kept on the area: areas are read once per release, so
+    each boundary is projected once per process)."""
+    path = area.drawn.get(projection)
+    if path is None:
+        path = area.drawn[projection] = projection.path(area.polygons)
+    return path
+
+
+def _label_point(projection: Projection, area) -> tuple[float, float]:
+    """Where the number of ``area`` is written: found by a grid search (seconds for all areas in pure
+    Python), so only for the maps that write numbers, and kept on the area like its path."""
+    point = area.drawn.get((projection, "label"))
+    if point is None:
+        point = area.drawn[projection, "label"] = projection.point(*label_point(area.polygons))
+    return point
 
 
 @dataclass(frozen=True)
@@ -199,12 +207,13 @@ def _area_svg(item: MapItem, projection: Projection, output: Output) -> str:
     classes = " ".join(["area", "town" if town else "district", *item.classes])
     stroke = ("#ffffff" if item.hatched else BORDER) if town else BORDER
     stroke_extra = ' stroke-dasharray="3 2" stroke-width="1.4"' if town else ' stroke-width="0.8"'
-    path, (x, y) = _shape(projection, area)
+    path = _path(projection, area)
     out = (f'<a href={quoteattr(output.href(area.iri))} class="{classes}" data-iri={quoteattr(area.iri)} '
            f'aria-label={quoteattr(item.name)}><title>{escape(item.name)}</title>'
            f'<path class="shape" d="{path}" fill="{fill}" fill-rule="evenodd" '
            f'stroke="{stroke}"{stroke_extra} stroke-linejoin="round"/>')
     if item.label:
+        x, y = _label_point(projection, area)
         out += (f'<text class="count" x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" {FONT} '
                 f'font-size="12" font-weight="700" pointer-events="none" fill="{text_colour_on(item.fill)}" '
                 f'aria-hidden="true">{escape(item.label)}</text>')
@@ -216,13 +225,13 @@ def _areas_svg(plan: Plan, projection: Projection, output: Output) -> list[str]:
     out = []
     if plan.land is not None:
         land_fill = f"url(#{output.id_prefix}-hatch)" if plan.land_highlighted else "none"
-        out.append(f'<path class="land" d="{_shape(projection, plan.land)[0]}" fill="{land_fill}" '
+        out.append(f'<path class="land" d="{_path(projection, plan.land)}" fill="{land_fill}" '
                    f'fill-rule="evenodd" stroke="none" aria-hidden="true"/>')
     out.append('<g class="areas">')
     out.extend(_area_svg(item, projection, output) for item in plan.items)
     out.append("</g>")
     if plan.land is not None:
-        out.append(f'<path class="outline" d="{_shape(projection, plan.land)[0]}" fill="none" stroke="{OUTLINE}" '
+        out.append(f'<path class="outline" d="{_path(projection, plan.land)}" fill="none" stroke="{OUTLINE}" '
                    f'stroke-width="1.6" pointer-events="none" aria-hidden="true"/>')
     return out
 

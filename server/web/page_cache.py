@@ -102,7 +102,9 @@ def init_app(app) -> None:
     from .shared_cache import open_shared_cache
 
     app.extensions[EXTENSION] = PageCache(app.config["SETTINGS"].page_cache_mb * 1024 * 1024)
-    app.extensions[SHARED] = open_shared_cache(app.config["SETTINGS"])
+    shared = app.extensions[SHARED] = open_shared_cache(app.config["SETTINGS"])
+    if shared is not None:
+        app.jinja_env.bytecode_cache = shared.template_cache()
 
 
 def _cache() -> PageCache | None:

@@ -3,7 +3,8 @@ one machine and kept across restarts, one folder per release.
 
 Layout: ``<root>/<release id>/<fingerprint>/<2 hex>/<sha256 of the key>``, and an empty file
 ``<root>/.endpoints/<fingerprint>/<endpoint>`` per Flask endpoint known to answer from the release only
-(:mod:`.http_caching` looks its answers up before the view runs). The fingerprint is a digest
+(:mod:`.http_caching` looks its answers up before the view runs), and Jinja's compiled templates in
+``<root>/.templates/`` (a new process loads them instead of compiling every template again). The fingerprint is a digest
 of the settings and of the code that renders (``server/``: modules, templates, translations), so a
 restart with other settings or other code never serves what the old ones rendered. A file holds one
 line of JSON (status, headers) and then the body; it is written to a temporary file in the same
@@ -29,6 +30,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from jinja2 import BytecodeCache, FileSystemBytecodeCache
+
 from ..kg.release import RESPONSES
 from .page_cache import Entry
 
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 SERVER_PACKAGE = Path(__file__).resolve().parent.parent
 CODE_SUFFIXES = (".py", ".html", ".jinja", ".mo", ".json", ".txt", ".xml", ".svg", ".css", ".js")
 MAX_ENTRY_BYTES = 64 * 1024 * 1024
+TEMPLATES = ".templates"  # Jinja's compiled templates (FileSystemBytecodeCache)
 ENDPOINTS = ".endpoints"  # <root>/.endpoints/<fingerprint>/<endpoint>: endpoints known to answer from the release only
 
 
@@ -169,6 +173,16 @@ class SharedCache:
     def endpoint_remembered(self, endpoint: str) -> bool:
         return self.enabled and os.path.exists(self._marker(endpoint))
 
+    def template_cache(self) -> BytecodeCache | None:
+        """Jinja's compiled templates, shared the same way (it checks each template's source itself)."""
+        folder = self.root / TEMPLATES
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.debug("response cache: %s not created: %s", folder, error)
+            return None
+        return _QuietBytecodeCache(str(folder))
+
     def remove_older_releases(self, keep: str) -> None:
         """Remove every release folder but ``keep`` and the newest other one (it may still be in use)."""
         others = []
@@ -178,6 +192,14 @@ class SharedCache:
                     others.append((path.stat().st_mtime, path))
         for _, path in sorted(others, reverse=True)[1:]:
             shutil.rmtree(path, ignore_errors=True)
+
+
+class _QuietBytecodeCache(FileSystemBytecodeCache):
+    """Jinja's file cache (atomic writes), where a write that fails only leaves the template uncached."""
+
+    def dump_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def open_shared_cache(settings) -> SharedCache | None:
