@@ -70,11 +70,18 @@ def measure(tree: Path, build: Path, cache: Path, paths: list[str], accept: str,
     return result
 
 
-def main() -> None:
+def tree_arguments() -> argparse.ArgumentParser:
+    """The options of the side-by-side runs: the release, the response cache folder, the code trees."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", type=Path, required=True)
     parser.add_argument("--cache", type=Path, required=True, help="response cache folder (emptied before each cold run)")
     parser.add_argument("--tree", action="append", required=True, help="name=path of a code tree")
+    return parser
+
+
+def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the server started (finally) when killed
+    parser = tree_arguments()
     parser.add_argument("--restart", action="store_true", help="also measure a restart with the filled cache")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--projects", type=int, default=200)

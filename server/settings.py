@@ -120,8 +120,8 @@ class Settings:
     page_size: int = setting(50, "Items per page on index pages and in paged collections.", int)
     cache_max_age: int = setting(300, "Cache-Control max-age (seconds) for pages and documents.", int)
     page_cache_mb: int = setting(
-        32, "Megabytes per server process for rendered resource documents (`/doc/…`, kept per release; "
-            "0 = off).", int)
+        32, "Megabytes per server process for answers that depend only on the release (`/doc/…` documents, "
+            "home, lists, catalog …; kept per release; 0 = off). Behind it: `IKPE_RESPONSE_CACHE_DIR`.", int)
     default_language: str = setting("de", "Interface language when the request does not ask for one: `de` or `en`.",
                                     Choice("de", "en"))
     shacl_engine: str = setting(
