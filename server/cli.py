@@ -1,6 +1,7 @@
-"""Command line: ``ikpe-lod build | validate | serve``."""
+"""Command line: ``ikpe-lod build | validate | serve | publish``."""
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 
@@ -12,7 +13,7 @@ from .kg.pipeline import assemble, build as run_build
 from .kg.release import BuildLockedError
 from .release_steps import RELEASE_STEPS
 from .report import print_problems, problems_json
-from .settings import load_settings
+from .settings import PROJECT_ROOT, load_settings
 
 STEPS = {"reading": "Reading source files", "mapping": "Mapping to RDF", "validating": "SHACL validation",
          "store": "Loading the store", "dumps": "Writing dumps",
@@ -99,11 +100,38 @@ def build(settings, lang, as_json):
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", help="Address to listen on (default: from IKPE_GUNICORN_BIND, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: from IKPE_GUNICORN_BIND, 8000).")
+@click.option("--dev", is_flag=True, help="Flask's development server instead (one process, debugging only).")
 @click.pass_obj
-def serve(settings, host, port):
-    """Serve the current release with Flask's development server (use gunicorn in production)."""
+def serve(settings, host, port, dev):
+    """Serve the current release with the production server (gunicorn, deploy/gunicorn.conf.py)."""
+    if dev:
+        _serve_development(settings, host or "127.0.0.1", port or 5000)
+        return
+    command = production_command(settings, host, port)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, production_environment(settings))  # gunicorn takes over this process
+
+
+def production_command(settings, host: str | None = None, port: int | None = None) -> list[str]:
+    """``gunicorn -c deploy/gunicorn.conf.py [-b HOST:PORT] 'server.web.app:create_app()'`` with this
+    Python; the rest of its values come from the settings (IKPE_GUNICORN_*, docs/settings.md)."""
+    command = [sys.executable, "-m", "gunicorn", "-c", str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py")]
+    if host or port:
+        default_host, _, default_port = settings.gunicorn_bind.rpartition(":")
+        command += ["-b", f"{host or default_host or '127.0.0.1'}:{port or default_port or 8000}"]
+    return command + ["server.web.app:create_app()"]
+
+
+def production_environment(settings) -> dict[str, str]:
+    """The environment with the folders chosen on the command line (the workers read their settings
+    from it)."""
+    return dict(os.environ, IKPE_DATA_DIR=str(settings.data_dir), IKPE_BUILD_DIR=str(settings.build_dir))
+
+
+def _serve_development(settings, host: str, port: int) -> None:
     from .logging_setup import configure
     from .web.app import create_app
     from .web.query_engine import warm_up_in_background

@@ -1,5 +1,5 @@
-"""Load against the production server command (gunicorn with the app factory and deploy/gunicorn.conf.py)
-on 127.0.0.1, bounded to a few seconds (the long run is ``bench/load.sh``):
+"""Load against the production server command (``ikpe-lod serve``: gunicorn with the app factory and
+deploy/gunicorn.conf.py) on 127.0.0.1, bounded to a few seconds (the long run is ``bench/load.sh``):
 
 * a mix of resource pages in every format, SPARQL queries and catalog pages with ``wrk``: 0 socket
   errors, 0 timeouts, 0 5xx;
@@ -35,7 +35,6 @@ from servers import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("timing")]  # timed: one after another
 
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 BASE = "https://lod.ikpe-erfurt.de"
 VIDOT = f"{BASE}/id/person/viviane-vidot"
@@ -48,8 +47,8 @@ def cli_build(data: Path, build: Path) -> subprocess.CompletedProcess:
                           env=dict(os.environ, COLUMNS="200"))
 
 
-class Gunicorn:
-    """``gunicorn -c deploy/gunicorn.conf.py 'server.web.app:create_app()'`` on a free port."""
+class ProductionServer:
+    """``ikpe-lod serve`` (the production command: gunicorn with deploy/gunicorn.conf.py) on a free port."""
 
     def __init__(self, build: Path, data: Path | None = None, warm: bool = True, **env):
         self.warm = warm
@@ -67,9 +66,8 @@ class Gunicorn:
     def __enter__(self):
         self.log = open(Path(self.env["IKPE_BUILD_DIR"]).parent / f"gunicorn-{self.port}.log", "w+")
         self.process = subprocess.Popen(
-            [GUNICORN, "-c", str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py"), "-b", f"127.0.0.1:{self.port}",
-             "server.web.app:create_app()"], cwd=PROJECT_ROOT, env=self.env, stdout=self.log,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             self._wait_until_up()
             if self.warm:
@@ -88,7 +86,7 @@ class Gunicorn:
                     return
             except requests.RequestException:  # refused while starting, or slow on a loaded machine
                 time.sleep(0.2)
-        pytest.fail("gunicorn did not come up: " + self.output())
+        pytest.fail("the production server did not come up: " + self.output())
 
     def warm_up(self):
         """Every worker process has loaded the release and started its SPARQL workers."""
@@ -117,9 +115,12 @@ class Gunicorn:
         self.log.close()
 
 
+Gunicorn = ProductionServer  # the name the other reliability modules import
+
+
 @pytest.fixture(scope="module")
 def production(build_dir):
-    with Gunicorn(build_dir) as server:
+    with ProductionServer(build_dir) as server:
         yield server
 
 
@@ -295,7 +296,7 @@ def test_rebuild_while_serving(data_copy, tmp_path):
     set_label(data, 1)
     assert cli_build(data, build).returncode == 0
     label_of[os.readlink(build / "current").rsplit("/", 1)[-1]] = "1"
-    with Gunicorn(build, data) as server:
+    with ProductionServer(build, data) as server:
         checker = Checker(server.url)
         threads = [threading.Thread(target=checker.loop, args=(n,)) for n in range(6)]
         for thread in threads:
@@ -365,7 +366,7 @@ def _is_query_process(pid: int) -> bool:
 def test_workers_open_the_release_and_start_their_query_processes_at_start(build_dir, tmp_path):
     """deploy/gunicorn.conf.py warms each worker up in the background: before any SPARQL request, every
     worker has its query processes, and pages are answered from the on-disk store meanwhile."""
-    with Gunicorn(build_dir, warm=False) as server:  # 2 workers, 2 query processes each
+    with ProductionServer(build_dir, warm=False) as server:  # 2 workers, 2 query processes each
         health = requests.get(server.url + "/health", timeout=30).json()
         assert health["status"] == "ok" and health["store"]["mode"] == "disk"  # default: pages read the disk
         deadline = time.monotonic() + 60
@@ -387,7 +388,7 @@ def test_graceful_shutdown_finishes_the_request_in_flight(build_dir, tmp_path):
     work = tmp_path / "build"
     shutil.copytree(build_dir, work, symlinks=True)
     slow = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }")
-    with Gunicorn(work, IKPE_SPARQL_TIMEOUT="3", IKPE_GUNICORN_GRACEFUL_TIMEOUT="20") as server:
+    with ProductionServer(work, IKPE_SPARQL_TIMEOUT="3", IKPE_GUNICORN_GRACEFUL_TIMEOUT="20") as server:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             future = pool.submit(requests.post, server.url + "/sparql", data={"query": slow}, timeout=60)
             time.sleep(1.0)  # the query is running in a worker
@@ -403,3 +404,61 @@ def test_graceful_shutdown_finishes_the_request_in_flight(build_dir, tmp_path):
         "the in-flight request got its complete answer (the query's own time-limit message)"
     assert code == 0
     assert stopped_after < 20
+
+
+# -- what gunicorn gives the production command: recycling, size limits, the command itself ----------
+def test_the_serve_command_is_gunicorn_with_the_production_configuration(tmp_path):
+    from server.cli import production_command, production_environment
+    from server.settings import load_settings
+
+    settings = load_settings(build_dir=tmp_path / "b", gunicorn_bind="0.0.0.0:8123")
+    command = production_command(settings)
+    assert command[:3] == [sys.executable, "-m", "gunicorn"] and "-b" not in command
+    assert command[3:5] == ["-c", str(PROJECT_ROOT / "deploy" / "gunicorn.conf.py")]
+    assert command[-1] == "server.web.app:create_app()"
+    assert production_command(settings, port=5000)[5:7] == ["-b", "0.0.0.0:5000"]
+    assert production_command(settings, host="127.0.0.1")[5:7] == ["-b", "127.0.0.1:8123"]
+    assert production_environment(settings)["IKPE_BUILD_DIR"] == str(tmp_path / "b")
+
+
+def test_workers_are_recycled_without_a_failed_request(build_dir):
+    """IKPE_GUNICORN_MAX_REQUESTS: a worker that has answered that many requests is replaced by a new
+    one (new pid), and no client request fails meanwhile."""
+    server = ProductionServer(build_dir, warm=False)
+    server.env.update(IKPE_GUNICORN_WORKERS="1", IKPE_GUNICORN_MAX_REQUESTS="20")
+    with server:
+        pids, failures = set(), []
+        for _ in range(50):
+            response = requests.get(server.url + "/health", timeout=60)
+            if response.status_code != 200:
+                failures.append(response.status_code)
+            else:
+                pids.add(response.json()["process"]["pid"])
+    assert not failures
+    assert len(pids) >= 2, "the worker was never recycled"
+
+
+def raw_status(url: str, request: bytes) -> int:
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(request)
+        first = sock.recv(4096).split(b"\r\n", 1)[0]
+    return int(first.split()[1])
+
+
+def test_the_server_refuses_oversized_request_lines_and_headers(production):
+    """Request size limits (deploy/gunicorn.conf.py limit_request_*) before the app; the app itself
+    refuses URLs over 2,048 characters (414)."""
+    url = production.url
+    ok = raw_status(url, b"GET /robots.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    too_long_url = raw_status(url, b"GET /robots.txt?" + b"a" * 3000 + b" HTTP/1.1\r\nHost: x\r\n"
+                              b"Connection: close\r\n\r\n")
+    line = raw_status(url, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    many = raw_status(url, b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n" +
+                      b"".join(b"X-H%d: v\r\n" % i for i in range(120)) + b"Connection: close\r\n\r\n")
+    big = raw_status(url, b"GET /robots.txt HTTP/1.1\r\nHost: x\r\nX-Big: " + b"v" * 9000 +
+                     b"\r\nConnection: close\r\n\r\n")
+    assert (ok, too_long_url) == (200, 414)
+    assert line == many == big == 400
