@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import signal
 import subprocess
 import sys
@@ -30,6 +29,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.wrk import parse  # noqa: E402
+
 BIN = Path(sys.executable).parent
 SMALL_QUERY = "SELECT ?l WHERE { <%s> <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
 LUA = """request = function()
@@ -105,24 +107,13 @@ def warm_up(server: Server, paths: list[tuple[str, str, str, bool]]) -> None:
             requests.get(server.url + path, headers={"Accept": accept, "Connection": "close"}, timeout=300)
 
 
-def unit_ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-
-
 def wrk(url: str, path: str, accept: str, fresh: bool, connections: int, seconds: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write((LUA_FRESH if fresh else LUA) % (path, accept))
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
                           "-s", script.name, url], capture_output=True, text=True).stdout
     os.unlink(script.name)
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50_ms": unit_ms(latency["50"]) if latency else None,
-            "p99_ms": unit_ms(latency["99"]) if latency else None,
-            "errors": (sum(map(int, errors.groups())) if errors else 0) + (int(non2xx.group(1)) if non2xx else 0)}
+    return parse(out)
 
 
 def measure(servers: list[Server], paths, connections: list[int], seconds: int) -> list[dict]:
