@@ -1,6 +1,7 @@
 """Command line: ``ikpe-lod build | validate | serve | publish``."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import sqlite3
 import sys
@@ -109,6 +110,8 @@ def serve(settings, host, port, dev):
     if dev:
         _serve_development(settings, host or "127.0.0.1", port or 5000)
         return
+    if importlib.util.find_spec("gunicorn") is None:
+        raise click.ClickException("gunicorn is not installed: pip install -e '.[prod]' (or serve --dev).")
     command = production_command(settings, host, port)
     sys.stdout.flush()
     sys.stderr.flush()
