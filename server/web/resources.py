@@ -15,9 +15,9 @@ from flask import (Blueprint, Response, abort, current_app, make_response, redir
                    request, url_for)
 from flask_babel import gettext, lazy_gettext as _l
 from rdflib import URIRef
-from rdflib.namespace import ORG, SKOS
 
 from ..kg.namespaces import IKPE
+from ..sitemap import INDEX, INDEX_TYPES, part_name
 from . import sitemap as sitemaps
 from .conneg import negotiate, offers
 from .describe import DATA_LICENSE, DATASET_PATH, Document, document, iri_ref, resource_exists
@@ -38,13 +38,6 @@ blueprint = Blueprint("resources", __name__)
 MAX_PATH = 512
 SUFFIX = re.compile(r"^(?P<local>.+?)\.(?P<suffix>[A-Za-z0-9-]{1,10})$")
 
-# Index pages: URL slug → class, in the order of the home page.
-INDEX_TYPES = {
-    "project": IKPE.Project, "programme": IKPE.FundingProgramme, "organisation": IKPE.Organisation,
-    "unit": IKPE.OrganisationalUnit, "person": IKPE.Person, "gebietskoerperschaft": IKPE.Gebietskoerperschaft,
-    "role": IKPE.Role, "funding": IKPE.Funding, "concept": SKOS.Concept, "scheme": SKOS.ConceptScheme,
-    "source": IKPE.SourceDocument, "reference": IKPE.ReferenceDataset, "event": ORG.ChangeEvent,
-}
 HOME_DESCRIPTION = _l("This dataset describes the projects of the Institut für Kommunale Planung und Entwicklung "
                       "e.V. (Erfurt), the organisations and people behind them and the Thuringian "
                       "Gebietskörperschaften taking part, each fact with its source.")
@@ -355,21 +348,12 @@ def vocabulary(name):
 
 @blueprint.route("/sitemap.xml", methods=["GET", "HEAD"])
 def sitemap():
-    store, settings = request_snapshot(), _settings()
-    release = store.release()
-    urls = sitemaps.page_urls(store, settings, INDEX_TYPES)
-    lastmod = release.created[:10] if release.created else None
-    pages = (len(urls) + sitemaps.SITEMAP_LIMIT - 1) // sitemaps.SITEMAP_LIMIT
-    page = request.args.get("page")
-    if page is None and pages > 1:
-        body = sitemaps.sitemap_index(settings.public_base, pages, lastmod)
-    else:
-        number = int(page) if page and page.isdigit() else 1
-        if not 1 <= number <= max(pages, 1):
-            abort(404)
-        chunk = urls[(number - 1) * sitemaps.SITEMAP_LIMIT: number * sitemaps.SITEMAP_LIMIT]
-        body = sitemaps.urlset(chunk, lastmod)
-    return cacheable(Response(body, mimetype="application/xml"), release)
+    return sitemaps.sitemap_file(request_snapshot().release(), INDEX)
+
+
+@blueprint.route("/sitemap-<int:number>.xml.gz", methods=["GET", "HEAD"])
+def sitemap_part(number: int):
+    return sitemaps.sitemap_file(request_snapshot().release(), part_name(number))
 
 
 @blueprint.route("/robots.txt", methods=["GET", "HEAD"])

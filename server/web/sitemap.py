@@ -1,45 +1,26 @@
-"""``/sitemap.xml`` (the Sitemaps protocol 0.9, a sitemap index past 50,000 URLs) and ``/robots.txt``.
-URLs are absolute and built from the configured public base, never from the request's host."""
+"""``/sitemap.xml`` and its parts, served as the files the build wrote (``server/sitemap``), and
+``/robots.txt``. Nothing is computed per request: a sitemap at a million triples is a file read."""
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from flask import abort, current_app, send_file
 
-from rdflib import URIRef
+from ..sitemap import FOLDER
+from .http_caching import cache_publicly, release_time
 
-from ..kg.namespaces import IKPE
-
-SITEMAP_LIMIT = 50000
-NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MEDIA_TYPES = {".xml": "application/xml", ".gz": "application/gzip"}
 
 
-def page_urls(store, settings, type_slugs) -> list[str]:
-    base = settings.public_base
-    rows = store.select(
-        "SELECT DISTINCT ?s WHERE { ?s ?p ?o "
-        f"FILTER(STRSTARTS(STR(?s), \"{settings.id_base}\")) "
-        f"FILTER NOT EXISTS {{ ?s a <{IKPE.Tombstone}> }} }} ORDER BY ?s")
-    urls = [base + "/", base + "/def/ikpe", base + "/def/shapes"]
-    urls += [f"{base}/list/{slug}" for slug in type_slugs]
-    urls += [base + "/doc/" + str(r["s"])[len(settings.id_base):] for r in rows if isinstance(r.get("s"), URIRef)]
-    return urls
-
-
-def urlset(urls, lastmod: str | None) -> str:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<urlset xmlns="{NS}">']
-    for url in urls:
-        extra = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-        lines.append(f"  <url><loc>{escape(url)}</loc>{extra}</url>")
-    lines.append("</urlset>")
-    return "\n".join(lines) + "\n"
-
-
-def sitemap_index(base: str, pages: int, lastmod: str | None) -> str:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sitemapindex xmlns="{NS}">']
-    for page in range(1, pages + 1):
-        extra = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-        lines.append(f"  <sitemap><loc>{escape(base)}/sitemap.xml?page={page}</loc>{extra}</sitemap>")
-    lines.append("</sitemapindex>")
-    return "\n".join(lines) + "\n"
+def sitemap_file(release, name: str):
+    """The release's sitemap file ``name`` with validators (the file is fixed for the release), or
+    404; 503 if the release has no local folder or was built without a sitemap."""
+    if release.path is None or not (release.path / FOLDER).is_dir():
+        abort(503)
+    path = release.path / FOLDER / name
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=MEDIA_TYPES[path.suffix], conditional=True, etag=f"{release.id}-{name}",
+                         last_modified=release_time(release))
+    return cache_publicly(response, current_app.config["SETTINGS"].cache_max_age)
 
 
 def robots(base: str) -> str:
