@@ -20,7 +20,8 @@ STEPS = {"reading": "Reading source files", "mapping": "Mapping to RDF", "valida
          "store": "Loading the store", "dumps": "Writing dumps",
          "write_definitions": "Writing the ontology and shapes documents",
          "write_release_metadata": "Writing the catalog, VoID and project subsets",
-         "write_search_index": "Writing the search index", "write_sitemap": "Writing the sitemap", "switch": "Switching to the new release"}
+         "write_search_index": "Writing the search index", "write_sitemap": "Writing the sitemap",
+         "write_summary": "Counting for the home page and the overview", "switch": "Switching to the new release"}
 # relative folders on the command line are relative to the current directory, as a user expects
 FOLDER = click.Path(file_okay=False, resolve_path=True)
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from .catalog import write_release_metadata
 from .kg import pipeline
+from .pictures.summary import write_summary
 from .search import write_search_index
 from .sitemap import write_sitemap
 
-RELEASE_STEPS = (write_release_metadata, write_search_index, write_sitemap)
+RELEASE_STEPS = (write_release_metadata, write_search_index, write_sitemap, write_summary)
 
 
 def build(settings, language: str = "de", progress=lambda step: None) -> pipeline.Outcome:

@@ -25,6 +25,7 @@ from .texts import Language, attribution, role_name
 from .timeline import Row, format_partial, render_timeline
 
 MAP_KINDS = ("home", "project", "gebietskoerperschaft")
+RECENT_PROJECTS = 12  # the home timeline and the overview's tables: the projects that started last
 TIMELINE_KINDS = ("home", "project", "organisation", "person", "gebietskoerperschaft")
 
 
@@ -122,7 +123,8 @@ def _span_row(kind, label, iri, span, language: Language, fallback: Row | None =
 
 
 def timeline_rows(store, settings, kind: str, iri: str | None, language: Language) -> list[Row]:
-    projects, names = data.timeline(store, settings, iri if kind == "project" and iri else None)
+    only = data.recent_projects(store, RECENT_PROJECTS) if kind == "home" else iri if kind == "project" else None
+    projects, names = data.timeline(store, settings, only)
 
     def name_of(thing):
         return data.pick_label(names.get(thing, {}), language.code, thing.rsplit("/", 1)[-1]) if thing else ""
@@ -172,5 +174,5 @@ def timeline_picture(store, settings, kind: str, iri: str | None, output: Output
     return render_timeline(rows, title, output)
 
 
-__all__ = ["Language", "MAP_KINDS", "Output", "TIMELINE_KINDS", "attribution", "highlighted_set", "map_picture",
+__all__ = ["Language", "MAP_KINDS", "Output", "RECENT_PROJECTS", "TIMELINE_KINDS", "attribution", "highlighted_set", "map_picture",
            "timeline_picture", "timeline_rows"]

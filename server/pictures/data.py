@@ -18,6 +18,7 @@ from ..kg.derive import period_bounds
 from ..kg.geometry import parse_wkt
 from ..kg.namespaces import IKPE, XSD
 from ..settings import PROJECT_ROOT, Settings
+from .summary import summary_of
 
 QUERY_DIR = PROJECT_ROOT / "queries"
 EXAMPLE_BASE = Settings().public_base + "/"  # the queries are written against the default public base
@@ -127,6 +128,9 @@ def participants(store, settings, project: str) -> list[dict]:
 
 
 def projects_per_area(store, settings) -> dict[str, int]:
+    summary = summary_of(store)  # computed at build time (a scan of every participation)
+    if summary is not None:
+        return summary["projects_per_area"]
     rows = store.select(query("pictures-03-projects-per-district", settings.public_base))
     return {str(r["area"]): int(r["projects"]) for r in rows}
 
@@ -184,15 +188,29 @@ class TimelineProject:
     roles: list = field(default_factory=list)
 
 
-def _only_project(text: str, only: str | None) -> str:
-    """The query restricted to one project (``?project`` bound first), so a project page does not read them all."""
-    if only is None or any(c in only for c in '<>"{}|^`\\ \n'):
+def _only_project(text: str, only, variable: str = "project") -> str:
+    """The query restricted to one project or a list of them (``?project`` bound first), so a page
+    does not read them all."""
+    if only is None:
         return text
-    return text.replace("WHERE {", f"WHERE {{\n  VALUES ?project {{ <{only}> }}", 1)
+    iris = [only] if isinstance(only, str) else list(only)
+    iris = [i for i in iris if not any(c in i for c in '<>"{}|^`\\ \n')]
+    if not iris:
+        return text.replace("WHERE {", "WHERE {\n  VALUES ?" + variable + " { }", 1)
+    values = " ".join(f"<{i}>" for i in iris)
+    return text.replace("WHERE {", f"WHERE {{\n  VALUES ?{variable} {{ {values} }}", 1)
 
 
-def timeline(store, settings, only: str | None = None) -> tuple[list[TimelineProject], dict[str, dict]]:
-    """All projects (or only the project ``only``) with their roles, plus the labels of everything named."""
+def recent_projects(store, limit: int) -> list[str]:
+    """The ``limit`` projects that started last (the home page's and the overview's timeline and tables)."""
+    rows = store.select(f"SELECT ?project WHERE {{ ?project a <{IKPE.Project}> ; <{IKPE.periodStart}> ?start }} "
+                        f"ORDER BY DESC(?start) ?project LIMIT {int(limit)}")
+    return [str(r["project"]) for r in rows]
+
+
+def timeline(store, settings, only=None) -> tuple[list[TimelineProject], dict[str, dict]]:
+    """All projects (or only the project or list of projects ``only``) with their roles, plus the labels
+    of everything named."""
     projects: dict[str, TimelineProject] = {}
     for row in store.select(_only_project(query("pictures-04-timeline-projects", settings.public_base), only)):
         iri = str(row["project"])
@@ -232,16 +250,26 @@ def participations_of(store, settings) -> dict[str, set[str]]:
 
 
 # -- overview -------------------------------------------------------------------------------------
-def overview(store, settings) -> dict:
-    counts = store.select(query("pictures-06-overview-counts", settings.public_base))
-    per_project = store.select(query("pictures-07-overview-participants", settings.public_base))
-    funding = store.select(query("pictures-08-overview-funding", settings.public_base))
+def overview(store, settings, projects: list[str]) -> dict:
+    """The overview's facts: counts per type (from the build's summary if the release has one), and the
+    participants and fundings of ``projects`` (bounded: the most recent ones, not all)."""
+    summary = summary_of(store)
+    if summary is not None:
+        counts = [{"type": t, "count": n} for t, n in summary["overview_counts"].items()]
+    else:
+        counts = [{"type": str(r["type"]), "count": int(r["count"])}
+                  for r in store.select(query("pictures-06-overview-counts", settings.public_base))]
+    counts.sort(key=lambda c: (-c["count"], c["type"]))
+    per_project = store.select(_only_project(query("pictures-07-overview-participants", settings.public_base),
+                                             projects))
+    funding = store.select(_only_project(query("pictures-08-overview-funding", settings.public_base), projects,
+                                         "item"))
     programmes = store.select(query("pictures-09-overview-programmes", settings.public_base))
-    iris = [r["type"] for r in counts] + [r["project"] for r in per_project] + \
+    iris = [c["type"] for c in counts] + [r["project"] for r in per_project] + \
         [r.get(k) for r in funding for k in ("funder", "item", "programme")] + [r["programme"] for r in programmes]
     return {
         "labels": labels_of(store, iris),
-        "counts": [{"type": str(r["type"]), "count": int(r["count"])} for r in counts],
+        "counts": counts,
         "per_project": [{"project": str(r["project"]), "gebietskoerperschaften": int(r["gebietskoerperschaften"]),
                          "partners": int(r["partners"]), "people": int(r["people"])} for r in per_project],
         "funding": [{"funding": str(r["funding"]), "funder": str(r["funder"]), "item": str(r["item"]),

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from .. import pictures
 from ..pictures import data
+from ..kg.namespaces import IKPE
 from ..store import StoreUnavailable
 from .describe import resource_exists
 from .http_caching import cacheable
@@ -176,7 +177,8 @@ def timeline_thing(kind: str, slug: str):
 
 # -- overview -------------------------------------------------------------------------------------
 def overview_view(lang: str) -> dict:
-    facts = data.overview(request_snapshot(), _settings())
+    store = request_snapshot()
+    facts = data.overview(store, _settings(), data.recent_projects(store, pictures.RECENT_PROJECTS))
     labels = facts["labels"]
     link = _href(False)
 
@@ -192,6 +194,8 @@ def overview_view(lang: str) -> dict:
                     for r in facts["funding"]],
         "programmes": [dict(r, programme=thing(r["programme"])) for r in facts["programmes"]],
         "queries": sorted(p.stem for p in data.QUERY_DIR.glob("pictures-*.rq")),
+        "projects": next((c["count"] for c in facts["counts"] if c["type"] == str(IKPE.Project)), 0),
+        "recent": len(facts["per_project"]),
     }
 
 

@@ -17,6 +17,8 @@ from flask_babel import gettext, lazy_gettext as _l
 from rdflib import URIRef
 
 from ..kg.namespaces import IKPE
+from ..pictures import RECENT_PROJECTS
+from ..pictures.summary import summary_of
 from ..sitemap import INDEX, INDEX_TYPES, part_name
 from . import sitemap as sitemaps
 from .conneg import negotiate, offers
@@ -246,6 +248,9 @@ def _breadcrumbs(view: View) -> list[tuple[str, str | None]]:
 # -- home and index pages ---------------------------------------------------------------------------
 
 def _counts(store) -> dict[str, int]:
+    summary = summary_of(store)  # counted at build time: the query below scans every typed thing
+    if summary is not None:
+        return {slug: summary["things_per_class"].get(str(cls), 0) for slug, cls in INDEX_TYPES.items()}
     values = " ".join(iri_ref(str(c)) for c in INDEX_TYPES.values())
     rows = store.select(
         f"SELECT ?type (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?type {{ {values} }} ?s a ?type "
@@ -265,7 +270,8 @@ def home():
     dataset = dataset_entity(base + DATASET_PATH, gettext("Projects, actors and places of the IKPE"),
                              str(HOME_DESCRIPTION), str(DATA_LICENSE), base + "/")
     html = render_template("home.html", types=types, release=release, triples=release.manifest.get("triples"),
-                           breadcrumbs=None, jsonld=script_json(dataset))
+                           breadcrumbs=None, jsonld=script_json(dataset), projects=counts["project"],
+                           recent=min(counts["project"], RECENT_PROJECTS))
     return cacheable(Response(html, mimetype="text/html"), release, current_language(), vary=["Accept-Language"])
 
 
