@@ -122,15 +122,22 @@ def _span_row(kind, label, iri, span, language: Language, fallback: Row | None =
                ", ".join(notes), fallback is not None)
 
 
+def _projects_shown(store, kind: str, iri: str | None):
+    """Which projects a timeline reads: the most recent on the home page, else those of ``iri``."""
+    if kind == "home":
+        return data.recent_projects(store, RECENT_PROJECTS)
+    return iri if kind == "project" else data.projects_of(store, iri)
+
+
 def timeline_rows(store, settings, kind: str, iri: str | None, language: Language) -> list[Row]:
-    only = data.recent_projects(store, RECENT_PROJECTS) if kind == "home" else iri if kind == "project" else None
-    projects, names = data.timeline(store, settings, only)
+    projects, names = data.timeline(store, settings, _projects_shown(store, kind, iri))
 
     def name_of(thing):
         return data.pick_label(names.get(thing, {}), language.code, thing.rsplit("/", 1)[-1]) if thing else ""
 
-    funders = data.funders_of(store, settings) if kind == "organisation" else {}
-    participations = data.participations_of(store, settings) if kind == "gebietskoerperschaft" else {}
+    shown = [p.iri for p in projects]
+    funders = data.funders_of(store, settings, shown) if kind == "organisation" else {}
+    participations = data.participations_of(store, settings, shown) if kind == "gebietskoerperschaft" else {}
     rows: list[Row] = []
     for project in projects:
         if kind == "project" and project.iri != iri:

@@ -231,22 +231,35 @@ def timeline(store, settings, only=None) -> tuple[list[TimelineProject], dict[st
     return ordered, names
 
 
-def funders_of(store, settings) -> dict[str, set[str]]:
-    """Funded item → its funders (organisation timelines show funded projects too)."""
+def funders_of(store, settings, only=None) -> dict[str, set[str]]:
+    """Funded item → its funders (organisation timelines show funded projects too), for the projects ``only``."""
     out: dict[str, set[str]] = {}
-    for row in store.select(query("pictures-08-overview-funding", settings.public_base)):
+    for row in store.select(_only_project(query("pictures-08-overview-funding", settings.public_base), only, "item")):
         out.setdefault(str(row["item"]), set()).add(str(row["funder"]))
     return out
 
 
-def participations_of(store, settings) -> dict[str, set[str]]:
+def participations_of(store, settings, only=None) -> dict[str, set[str]]:
     """Project → participating Gebietskörperschaften (for a Gebietskörperschaft's timeline)."""
-    rows = store.select(f"""PREFIX ikpe: <{IKPE}>
-        SELECT ?project ?area WHERE {{ ?p a ikpe:Participation ; ikpe:roleIn ?project ; ikpe:roleHolder ?area }}""")
+    text = f"""PREFIX ikpe: <{IKPE}>
+        SELECT ?project ?area WHERE {{ ?p a ikpe:Participation ; ikpe:roleIn ?project ; ikpe:roleHolder ?area }}"""
     out: dict[str, set[str]] = {}
-    for row in rows:
+    for row in store.select(_only_project(text, only)):
         out.setdefault(str(row["project"]), set()).add(str(row["area"]))
     return out
+
+
+def projects_of(store, iri: str) -> list[str]:
+    """The projects ``iri`` holds a role in (itself or acting through), funds or takes part in: a
+    person's, organisation's or Gebietskörperschaft's timeline reads only these."""
+    if any(c in iri for c in '<>"{}|^`\\ \n'):
+        return []
+    rows = store.select(f"""PREFIX ikpe: <{IKPE}> PREFIX schema: <https://schema.org/>
+        SELECT DISTINCT ?project WHERE {{
+          {{ ?r ikpe:roleIn ?project ; ikpe:roleHolder <{iri}> }} UNION
+          {{ ?r ikpe:roleIn ?project ; ikpe:actingThrough <{iri}> }} UNION
+          {{ ?f schema:fundedItem ?project ; schema:funder <{iri}> }} }}""")
+    return sorted(str(r["project"]) for r in rows)
 
 
 # -- overview -------------------------------------------------------------------------------------

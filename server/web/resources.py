@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import re
+import threading
 
+from cachetools import LRUCache
 from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext, lazy_gettext as _l
@@ -275,14 +277,26 @@ def home():
     return cacheable(Response(html, mimetype="text/html"), release, current_language(), vary=["Accept-Language"])
 
 
-@blueprint.route("/list/<slug>", methods=["GET", "HEAD"])
-def type_index(slug):
-    if slug not in INDEX_TYPES:
-        abort(404)
-    store, settings = request_snapshot(), _settings()
-    release = store.release()
-    lang = current_language()
-    cls = INDEX_TYPES[slug]
+LISTS = "ikpe_index_lists"
+
+
+def _index_items(store, slug: str, lang: str) -> list[dict]:
+    """Every thing of the type ``slug`` with its label in ``lang``, sorted by label: read and sorted once
+    per release and language (kept in the app, eight lists at a time), so each page is a slice."""
+    if LISTS not in current_app.extensions:
+        current_app.extensions.setdefault(LISTS, (LRUCache(8), threading.Lock()))
+    cache, lock = current_app.extensions[LISTS]
+    key = (store.release().id, slug, lang)
+    with lock:
+        items = cache.get(key)
+    if items is None:
+        items = _read_index_items(store, INDEX_TYPES[slug], lang)
+        with lock:
+            cache[key] = items
+    return items
+
+
+def _read_index_items(store, cls, lang: str) -> list[dict]:
     rows = store.select(
         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
         f"SELECT ?s ?label WHERE {{ ?s a {iri_ref(str(cls))} "
@@ -297,22 +311,35 @@ def type_index(slug):
         chosen = pick_literal(literals, lang)
         items.append({"iri": str(subject), "label": str(chosen) if chosen is not None else local_name(subject),
                       "lang": chosen.language if chosen is not None else None, "href": href(subject)})
+    items.sort(key=lambda i: i["label"].casefold())
+    return items
+
+
+@blueprint.route("/list/<slug>", methods=["GET", "HEAD"])
+def type_index(slug):
+    if slug not in INDEX_TYPES:
+        abort(404)
+    store, settings = request_snapshot(), _settings()
+    release = store.release()
+    lang = current_language()
     order = request.args.get("order", "asc")
     if order not in ("asc", "desc") or request.args.get("sort", "label") != "label":
         abort(400, description=gettext("Sort by “label”, order “asc” or “desc”."))
-    items.sort(key=lambda i: i["label"].casefold(), reverse=order == "desc")
+    items = _index_items(store, slug, lang)
     size = settings.page_size
     pages = max(1, (len(items) + size - 1) // size)
     page_arg = request.args.get("page", "1")
     if not page_arg.isdigit() or not 1 <= int(page_arg) <= pages:
         abort(404)
     page = int(page_arg)
-    shown = items[(page - 1) * size: page * size]
-    listing = item_list_entity(str(PLURALS[slug]), [(i["iri"], i["label"]) for i in shown], (page - 1) * size + 1,
+    start = (page - 1) * size
+    # descending: the ascending list read backwards
+    shown = items[start: start + size] if order == "asc" else items[::-1][start: start + size]
+    listing = item_list_entity(str(PLURALS[slug]), [(i["iri"], i["label"]) for i in shown], start + 1,
                                len(items), f"{settings.public_base}/list/{slug}")
     html = render_template("type_index.html", slug=slug, title=str(PLURALS[slug]),
                            items=shown, total=len(items), page=page, pages=pages,
-                           order=order, class_iri=str(cls), jsonld=script_json(listing),
+                           order=order, class_iri=str(INDEX_TYPES[slug]), jsonld=script_json(listing),
                            breadcrumbs=[(gettext("Home"), "/"), (str(PLURALS[slug]), None)])
     return cacheable(Response(html, mimetype="text/html"), release, lang, vary=["Accept-Language"])
 
