@@ -1,8 +1,8 @@
 """Time and size of the release-only pages (home, overview, lists, sitemap, pictures) on one build.
 
-Each route is asked twice in a fresh app (the first answer computes, the second may come from a
-per-release cache), in process through Flask's test client: the figure is the app's own time, no
-HTTP server in front. A route slower than ``--limit`` seconds on its first request is not asked again.
+Each route is asked twice in a fresh app, after one unreported warm-up request (the first answer
+computes, the second may come from a per-release cache), in process through Flask's test client: the
+figure is the app's own time, no HTTP server in front. A route slower than ``--limit`` seconds on its first request is not asked again.
 
     PYTHONPATH=$PWD .venv/bin/python bench/route_sizes.py --build-dir /work/bench/build6300
     PYTHONPATH=$PWD .venv/bin/python bench/route_sizes.py --build-dir … --routes / /overview --json
@@ -46,6 +46,7 @@ def main() -> None:
     from server.web.app import create_app
 
     client = create_app(load_settings(build_dir=args.build_dir)).test_client()
+    client.get("/list/scheme")  # warm-up, not reported: opens the store, compiles the base template
     rows = [measure(client, path, args.limit) for path in args.routes]
     if args.json:
         print(json.dumps(rows))

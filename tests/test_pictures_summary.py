@@ -52,3 +52,13 @@ def test_recent_projects_restrict_the_home_timeline(store, settings):
     projects, _ = data.timeline(store, settings, recent)
     assert [p.iri for p in projects] == recent
     assert len(data.recent_projects(store, RECENT_PROJECTS)) == 2
+
+
+def test_label_points_are_the_ones_the_map_would_compute(build_dir, store, settings):
+    from server.pictures.projection import label_point
+
+    points = written(build_dir)["label_points"]
+    areas = data.areas(store, settings)
+    assert areas and set(areas) <= set(points)
+    for iri, area in areas.items():
+        assert area.label_at == tuple(points[iri]) == label_point(area.polygons)

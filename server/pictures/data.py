@@ -79,6 +79,7 @@ class Area:
     valid_from: dt.date | None = None
     valid_through: dt.date | None = None
     container: str | None = None
+    label_at: tuple | None = None  # where its name is printed (lon, lat), from the build's summary
     drawn: dict = field(default_factory=dict, compare=False, repr=False)  # map.py: shapes per projection
 
     def valid_on(self, day: dt.date) -> bool:
@@ -118,6 +119,9 @@ def _read_areas(store, settings) -> dict[str, Area]:
                           container=str(row["container"]) if row.get("container") else None)
     for iri, labels in labels_of(store, found).items():
         found[iri].labels = labels
+    points = (summary_of(store) or {}).get("label_points", {})
+    for iri, area in found.items():
+        area.label_at = tuple(points[iri]) if iri in points else None
     return found
 
 

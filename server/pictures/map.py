@@ -107,11 +107,12 @@ def _path(projection: Projection, area) -> str:
 
 
 def _label_point(projection: Projection, area) -> tuple[float, float]:
-    """Where the number of ``area`` is written: found by a grid search (seconds for all areas in pure
-    Python), so only for the maps that write numbers, and kept on the area like its path."""
+    """Where the number of ``area`` is written: computed at build time (``summary.json``), else found by a
+    grid search (seconds for all areas in pure Python), so only for the maps that write numbers, and
+    kept on the area like its path."""
     point = area.drawn.get((projection, "label"))
     if point is None:
-        point = area.drawn[projection, "label"] = projection.point(*label_point(area.polygons))
+        point = area.drawn[projection, "label"] = projection.point(*(area.label_at or label_point(area.polygons)))
     return point
 
 

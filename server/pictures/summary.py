@@ -1,7 +1,8 @@
 """Counts that need a pass over the whole graph, computed once per release at build time.
 
 The home page, the overview and the home map show counts (things per type, projects per district)
-whose queries scan every thing or every participation: seconds at a million triples. The release
+whose queries scan every thing or every participation: seconds at a million triples. The maps' label
+points (a grid search per boundary) are computed here too. The release
 step :func:`write_summary` computes them from the release's store into ``<release>/summary.json``;
 pages read the file (:func:`summary_of`). A release without the file (built before it existed, or
 served only from a remote store) falls back to the queries.
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..kg.geometry import parse_wkt
 from ..kg.namespaces import IKPE
+from .projection import label_point
 
 FILE_NAME = "summary.json"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -75,12 +78,21 @@ def projects_per_area(store: ox.Store) -> dict[str, int]:
     return {area: len(projects.get(area, ())) for area in sorted(areas)}
 
 
+def label_points(store: ox.Store) -> dict[str, list[float]]:
+    """Where each boundary's name and count are printed (longitude, latitude): a grid search per area
+    that took seconds of every process's first map."""
+    rows = store.query("PREFIX geo: <http://www.opengis.net/ont/geosparql#> "
+                       "SELECT ?area ?wkt WHERE { ?area geo:hasGeometry/geo:asWKT ?wkt }")
+    return {row["area"].value: list(label_point(parse_wkt(row["wkt"].value))) for row in rows}
+
+
 def write_summary(graph, folder, manifest, settings) -> None:
     """Release step: ``summary.json`` with the counts above, read from the release's store."""
     store = ox.Store.read_only(str(Path(folder) / "store"))
     try:
         live, in_id = type_counts(store, settings.public_base)
-        summary = {"things_per_class": live, "overview_counts": in_id, "projects_per_area": projects_per_area(store)}
+        summary = {"things_per_class": live, "overview_counts": in_id, "projects_per_area": projects_per_area(store),
+                   "label_points": label_points(store)}
     finally:
         del store
     (Path(folder) / FILE_NAME).write_text(json.dumps(summary, sort_keys=True), encoding="utf-8")
