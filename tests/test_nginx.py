@@ -201,7 +201,7 @@ def test_a_cached_copy_is_served_while_the_store_is_down(build_dir, tmp_path):
         assert (first.status_code, first.headers["X-Cache-Status"]) == (200, "MISS")
         (build / "current").unlink()  # no release in service: the app answers 503
         assert requests.get(stack.live.url + "/doc/project/thilik", timeout=30).status_code == 503
-        time.sleep(1.5)  # the copy has expired
+        time.sleep(2.5)  # expired (nginx counts whole seconds: max-age=1 may last 2 s)
         for _ in range(3):
             stale = stack.get("/doc/project/thilik")
             assert (stale.status_code, stale.content) == (200, first.content)
@@ -261,7 +261,7 @@ def test_release_switch_is_revalidated_by_etag(data_copy, tmp_path):
     with Stack(tmp_path / "nginx", make_app(build, cache_max_age=1)) as stack:
         for path, accept in SWITCHED:
             assert stack.get(path, accept).headers["X-Cache-Status"] == "MISS"
-        time.sleep(1.5)  # expired: nginx asks the app with If-None-Match, the release is the same → 304
+        time.sleep(2.5)  # expired (whole seconds: up to 2 s); the release is the same: If-None-Match → 304
         page = stack.get(*SWITCHED[0])
         assert page.headers["X-Cache-Status"] in ("REVALIDATED", "STALE", "UPDATING"), page.headers
         assert eventually(lambda: any(status == 304 and old in (tag or "") for _, p, tag, status, _ in stack.app.seen
