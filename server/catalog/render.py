@@ -4,6 +4,7 @@ page of the million-triple catalog is written in milliseconds in every RDF forma
 """
 from __future__ import annotations
 
+import functools
 import json
 
 import pyoxigraph as ox
@@ -21,7 +22,8 @@ def grouped(triples: list) -> list:
     first: dict = {}
     for triple in triples:
         first.setdefault(triple.subject, len(first))
-    return sorted(dict.fromkeys(triples), key=lambda t: (isinstance(t.subject, ox.BlankNode), first[t.subject]))
+    blank = ox.BlankNode
+    return sorted(dict.fromkeys(triples), key=lambda t: (type(t.subject) is blank, first[t.subject]))
 
 
 def serialize(triples: list, key: str) -> bytes:
@@ -39,6 +41,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+@functools.lru_cache(maxsize=4096)
 def _compact(iri: str) -> str:
     for prefix, namespace in CATALOG_PREFIXES.items():
         if iri.startswith(namespace) and len(iri) > len(namespace):
@@ -47,11 +50,11 @@ def _compact(iri: str) -> str:
 
 
 def _node_id(term) -> str:
-    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else term.value
+    return f"_:{term.value}" if type(term) is ox.BlankNode else term.value
 
 
 def _jsonld_value(term) -> dict:
-    if not isinstance(term, ox.Literal):
+    if type(term) is not ox.Literal:
         return {"@id": _node_id(term)}
     if term.language:
         return {"@value": term.value, "@language": term.language}
@@ -65,10 +68,14 @@ def jsonld(triples: list) -> bytes:
     and types as compact IRIs (valid JSON-LD 1.1 that every processor expands to the same triples)."""
     nodes: dict = {}
     for triple in grouped(triples):
-        node = nodes.setdefault(triple.subject, {"@id": _node_id(triple.subject)})
-        if triple.predicate.value == RDF_TYPE and not isinstance(triple.object, ox.Literal):
-            node.setdefault("@type", []).append(_compact(_node_id(triple.object)))
+        subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
+        key = _node_id(subject)
+        node = nodes.get(key)
+        if node is None:
+            node = nodes[key] = {"@id": key}
+        if predicate == RDF_TYPE and type(obj) is ox.NamedNode:
+            node.setdefault("@type", []).append(_compact(obj.value))
         else:
-            node.setdefault(_compact(triple.predicate.value), []).append(_jsonld_value(triple.object))
+            node.setdefault(_compact(predicate), []).append(_jsonld_value(obj))
     document = {"@context": CATALOG_PREFIXES, "@graph": list(nodes.values())}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # C encoder (no indent)
