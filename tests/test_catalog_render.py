@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, RDF
+from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from server import catalog as catalog_data
 from server.catalog import subsets
@@ -89,3 +89,15 @@ def test_subsets_written_by_two_processes_are_the_same_files(settings, tmp_path,
     names = sorted(p.name for p in Path(one).iterdir())
     assert names == sorted(p.name for p in Path(two).iterdir())
     assert filecmp.cmpfiles(one, two, names, shallow=False)[0] == names
+
+
+def test_a_page_names_only_its_own_datasets_as_parts(settings):
+    """The whole graph's dataset (page 1) has every project as a part; page 1 lists only its own."""
+    client = create_app(load_settings(build_dir=settings.build_dir, catalog_page_size=2)).test_client()
+    g = parsed(client, "/catalog.nt?page=1", "nt")
+    whole = URIRef(f"{BASE}/catalog/dataset/ikpe")
+    on_page = set(g.objects(URIRef(f"{BASE}/catalog"), DCAT.dataset))
+    parts = set(g.objects(whole, DCTERMS.hasPart))
+    assert parts and parts <= on_page
+    document = parsed(client, "/catalog/dataset/ikpe.nt", "nt")
+    assert len(set(document.objects(whole, DCTERMS.hasPart))) > len(parts)  # its own document lists them all

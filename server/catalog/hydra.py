@@ -26,6 +26,7 @@ from .vocab import HYDRA
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+HAS_PART = ox.NamedNode("http://purl.org/dc/terms/hasPart")
 
 
 class PageNotFound(LookupError):
@@ -83,14 +84,24 @@ def build_page(cat, entries: list[dict], page: int, size: int, url_for_page: Cal
     """The triples of one page of the catalog ``cat`` (a :class:`~server.catalog.ReleaseCatalog`);
     raises PageNotFound past the last page.
 
-    The head's service lists every dataset; on a page it serves the datasets described there, so
-    each page is complete on its own (a validator checks that the object is a dcat:Dataset)."""
+    The head's service lists every dataset, the whole graph's dataset has every project dataset as a
+    part; on a page both name only the datasets described there, so each page is complete on its
+    own (a validator checks that the object is a dcat:Dataset) and its size does not grow with the
+    number of projects."""
     if page < 1 or page > page_count(len(entries), size):
         raise PageNotFound(page)
     shown = entries[(page - 1) * size: page * size]
+    here = {entry["iri"] for entry in shown}
     triples = list(cat.head_triples())
     for entry in shown:
         triples += cat.served_triples(entry["iri"])
     for entry in shown:
-        triples += cat.dataset_triples(entry["iri"])
+        triples += [t for t in cat.dataset_triples(entry["iri"]) if not _elsewhere(t, cat.blocks, here)]
     return triples + view_triples(str(cat.catalog), page, len(entries), size, url_for_page)
+
+
+def _elsewhere(triple, catalogued: dict, here: set) -> bool:
+    """A ``dcterms:hasPart`` of the whole graph's dataset naming a dataset on another page (one per
+    project: thousands at 1M); the page keeps those of its own datasets, each project dataset states
+    ``dcterms:isPartOf`` itself."""
+    return triple.predicate == HAS_PART and triple.object.value in catalogued and triple.object.value not in here
