@@ -153,3 +153,24 @@ def test_the_release_gc_removes_the_cache_of_releases_not_in_service(data_copy, 
     assert build(settings).ok  # another release
     prune_releases(settings.build_dir, settings.keep_releases)
     assert not (settings.build_dir / "responses" / first).exists()
+
+
+def test_another_process_serves_what_this_one_rendered(settings, cache_dir):
+    import hashlib
+    import json
+    import os
+    import subprocess
+    import sys
+
+    body = _app(settings.build_dir, cache_dir).test_client().get(DOC[0], headers=DOC[1]).get_data()
+    child = ("import hashlib, json, sys\n"
+             "from server.settings import load_settings\nfrom server.web.app import create_app\n"
+             "from server.web import page_cache\n"
+             "app = create_app(load_settings(build_dir=sys.argv[1], response_cache_dir=sys.argv[2]))\n"
+             "page = app.test_client().get(sys.argv[3], headers={'Accept': 'text/html'}).get_data()\n"
+             "print(json.dumps([hashlib.sha256(page).hexdigest(), app.extensions[page_cache.SHARED].hits]))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", child, str(settings.build_dir), str(cache_dir), DOC[0]], env=env,
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    digest, hits = json.loads(out.strip().splitlines()[-1])
+    assert digest == hashlib.sha256(body).hexdigest() and hits == 1
