@@ -127,6 +127,8 @@ def test_bounded_per_release(tmp_path):
     assert 0 < kept < 40
     assert folder_size(tmp_path / "r1") <= 50_000
     assert cache.get(("r1", 0)) == entry and cache.get(("r1", 39)) is None
+    other_settings = SharedCache(tmp_path, "g", max_bytes=50_000)  # the bound is per release, all fingerprints
+    assert not other_settings.put(("r1", 0), entry)
 
 
 def test_old_releases_folders_are_removed(tmp_path):

@@ -139,7 +139,7 @@ class SharedCache:
             if release_id not in self._written:
                 self._start_release(release_id)
             if self._since_count[release_id] >= self.max_bytes // 10:
-                self._written[release_id] = folder_size(self.folder(release_id))
+                self._written[release_id] = folder_size(self.root / release_id)
                 self._since_count[release_id] = 0
             if self._written[release_id] + size > self.max_bytes:
                 return False
@@ -156,7 +156,7 @@ class SharedCache:
             pass
         except OSError as error:
             log.debug("response cache: %s not created: %s", folder, error)
-        self._written[release_id] = folder_size(self.folder(release_id))
+        self._written[release_id] = folder_size(self.root / release_id)
         self._since_count[release_id] = 0
 
     def _marker(self, endpoint: str) -> Path:
