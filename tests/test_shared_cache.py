@@ -22,7 +22,7 @@ RELEASE_ONLY = [
     ("/list/project", {"Accept": "text/html", "Accept-Language": "en"}),
     ("/def/ikpe", {"Accept": "text/turtle"}),
     ("/catalog.ttl", {}),
-    ("/sitemap.xml", {}),
+    ("/list/project?page=1", {"Accept": "text/html"}),
     ("/overview", {}),
 ]
 
