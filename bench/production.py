@@ -93,6 +93,10 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def restart(self) -> float:
+        self.stop()
+        return self.start()
+
     def __enter__(self) -> "Server":
         self.start()
         return self

@@ -8,9 +8,10 @@
 
 For each scale (projects: 60 ≈ 10k, 625 ≈ 100k, 6300 ≈ 1M published triples) the data are generated and
 built into ``<work>/gen<N>``, ``<work>/build<N>`` unless they exist. The server is started fresh per
-scale; the first request of each route is the first one this server answers for it (one worker; the
-other worker may still be cold). A route whose second request takes longer than ``--max-load-seconds``
-is not put under load (it would only measure a queue): its row says so.
+scale with an empty response cache (``IKPE_RESPONSE_CACHE_DIR`` in a new temporary folder); the first
+request of each route is the first one this machine answers for it. A route whose second request takes
+longer than ``--max-load-seconds`` is not put under load (it would only measure a queue): its row says
+so. At the end the server is restarted and each route requested once more: what survives a restart.
 
 Results are kept per scale and label in ``docs/routes.json`` (``--label before`` keeps the figures of a
 run before the changes); the section "Every route" of docs/benchmarks.md is rewritten from it.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -115,10 +117,11 @@ def measure_route(server: Server, session, path: str, accept: str | None, args) 
 def measure_scale(projects: int, build: Path, args) -> dict:
     import requests
 
-    triples = published_triples(build)
+    # the machine's response cache (kept across restarts) starts empty: the first request is a first
+    cache_dir = tempfile.mkdtemp(prefix=f"routes-cache-{projects}-")
     rows = {}
-    with Server(build, args.port) as server, requests.Session() as session:
-        server_command = " ".join(server.argv)
+    with Server(build, args.port, env={"IKPE_RESPONSE_CACHE_DIR": cache_dir}) as server, \
+            requests.Session() as session:
         for name, path, accept in ROUTES:
             if path == SITEMAP_PART:
                 path = sitemap_part(rows.get("sitemap.xml"))
@@ -128,14 +131,17 @@ def measure_scale(projects: int, build: Path, args) -> dict:
             rows[name] = measure_route(server, session, path, accept, args)
             print(f"{projects:>5} {name:<32} {brief(rows[name])}", flush=True)
             if rows[name]["first"]["status"] is None:  # its thread may still be busy: start afresh
-                server.stop()
-                server.start()
-        for row in rows.values():  # the bodies were kept for the sitemap index only
-            for key in ("first", "second"):
+                server.restart()
+        server.restart()  # what a restart keeps: one request per route on new processes
+        for row in rows.values():
+            if row.get("path"):
+                row["after_restart"] = fetch(session, server.url + row["path"], row["accept"], args.timeout)
+            for key in ("first", "second", "after_restart"):  # the bodies were kept for the sitemap index
                 row.get(key, {}).pop("body", None)
-    return {"projects": projects, "triples": triples, "build": str(build), "routes": rows,
-            "server_command": server_command, "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "loadavg": Path("/proc/loadavg").read_text().split()[:3]}
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    return {"projects": projects, "triples": published_triples(build), "build": str(build), "routes": rows,
+            "server_command": " ".join(server.argv), "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+            "measured": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
 def published_triples(build: Path) -> int | None:
@@ -186,7 +192,7 @@ def fmt_time(seconds: float) -> str:
 
 
 def cell(row: dict | None) -> str:
-    """first / second · size · req/s · p99 (· errors)."""
+    """first / second (/ first after a restart) · size · req/s · p99 (· errors)."""
     if not row or not row.get("path"):
         return "–"
     first, second, load = row["first"], row["second"], row.get("load")
@@ -195,7 +201,10 @@ def cell(row: dict | None) -> str:
     if second["status"] != 200:
         return f"status {second['status']}"
     again = fmt_time(second["s"]) if row.get("repeated", True) else "not repeated"
-    text = f"{fmt_time(first['s'])} / {again} · {fmt_size(second['bytes'])}"
+    restart = row.get("after_restart")
+    after = f" / {fmt_time(restart['s'])}" if restart and restart["status"] == 200 else \
+        (" / no answer after restart" if restart else "")
+    text = f"{fmt_time(first['s'])} / {again}{after} · {fmt_size(second['bytes'])}"
     if load is None:
         return text + " · not loaded"
     text += f" · {load['rps']:,.0f}/s · p99 {load['p99_ms']:.0f} ms"
@@ -234,11 +243,13 @@ def section(results: dict) -> str:
     info = results.get("machine", {})
     versions = ", ".join(f"{k} {v}" for k, v in info.get("versions", {}).items())
     labels = [label for label in ("after", "before") if results.get(label)]
-    out = ["Each cell: first request / second request · size of the answer · `wrk -t2 -c8 -d5s --latency` "
-           "requests/s · p99. A route whose second request takes longer than 1 s is not put under load "
-           "(\"not loaded\"). Served by the production command "
+    out = ["Each cell: first request / second request / first request after a restart of the server (the "
+           "machine's response cache kept; runs before it existed have no third figure) · size of the answer · "
+           "`wrk -t2 -c8 -d5s --latency` requests/s · p99. A route whose second request takes longer than 1 s is "
+           "not put under load (\"not loaded\"). The `robots.txt` row is the floor of the same run: compare the "
+           "others with it. Served by the production command "
            f"(`{documented_command()}`, read from the README by `bench/production.py`), started fresh per "
-           "scale, per-client limits off.", "",
+           "scale with an empty response cache, per-client limits off.", "",
            f"Machine: {info.get('nproc')} cores, {info.get('ram_gib')} GiB RAM, {info.get('cpu')}; Python "
            f"{info.get('python')}; {versions}. Shared by other work while measured: compare within a column.", "",
            "    .venv/bin/python bench/routes.py --work /tmp/bench-routes --scales 60 625 6300 --label after", ""]
