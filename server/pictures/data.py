@@ -18,7 +18,7 @@ from ..kg.derive import period_bounds
 from ..kg.geometry import parse_wkt
 from ..kg.namespaces import IKPE, XSD
 from ..settings import PROJECT_ROOT, Settings
-from .summary import summary_of
+from .summary import RECENT_KEPT, RECENT_QUERY, summary_of
 
 QUERY_DIR = PROJECT_ROOT / "queries"
 EXAMPLE_BASE = Settings().public_base + "/"  # the queries are written against the default public base
@@ -192,6 +192,10 @@ class TimelineProject:
     roles: list = field(default_factory=list)
 
 
+ROLE_KINDS_VALUES = "VALUES ?kind { ikpe:ContactPerson ikpe:ProjectLead ikpe:ProjectPartner }"
+ROLE_KINDS_FILTER = "FILTER(?kind IN (ikpe:ContactPerson, ikpe:ProjectLead, ikpe:ProjectPartner))"
+
+
 def _only_project(text: str, only, variable: str = "project") -> str:
     """The query restricted to one project or a list of them (``?project`` bound first), so a page
     does not read them all."""
@@ -207,9 +211,10 @@ def _only_project(text: str, only, variable: str = "project") -> str:
 
 def recent_projects(store, limit: int) -> list[str]:
     """The ``limit`` projects that started last (the home page's and the overview's timeline and tables)."""
-    rows = store.select(f"SELECT ?project WHERE {{ ?project a <{IKPE.Project}> ; <{IKPE.periodStart}> ?start }} "
-                        f"ORDER BY DESC(?start) ?project LIMIT {int(limit)}")
-    return [str(r["project"]) for r in rows]
+    summary = summary_of(store)  # sorted at build time
+    if summary is not None and "recent_projects" in summary and limit <= RECENT_KEPT:
+        return summary["recent_projects"][:limit]
+    return [str(r["project"]) for r in store.select(RECENT_QUERY.format(limit=int(limit)))]
 
 
 def timeline(store, settings, only=None) -> tuple[list[TimelineProject], dict[str, dict]]:
@@ -221,7 +226,10 @@ def timeline(store, settings, only=None) -> tuple[list[TimelineProject], dict[st
         if iri not in projects:
             projects[iri] = TimelineProject(iri, {}, str(row["shortName"]) if row.get("shortName") else None,
                                             Span(row.get("start"), row.get("end")))
-    for row in store.select(_only_project(query("pictures-05-timeline-roles", settings.public_base), only)):
+    roles = query("pictures-05-timeline-roles", settings.public_base)
+    if only is not None:  # from the projects' roles, not from every role of the kinds (1.3 s -> 0.03 s at 1M)
+        roles = roles.replace(ROLE_KINDS_VALUES, ROLE_KINDS_FILTER)
+    for row in store.select(_only_project(roles, only)):
         project = projects.get(str(row["project"]))
         if project is not None:
             project.roles.append(TimelineRole(str(row["role"]), str(row["kind"]).rsplit("#", 1)[-1], project.iri,

@@ -2,7 +2,8 @@
 
 The home page, the overview and the home map show counts (things per type, projects per district)
 whose queries scan every thing or every participation: seconds at a million triples. The maps' label
-points (a grid search per boundary) are computed here too. The release
+points (a grid search per boundary) and the projects that started last (a sort of all projects) are
+kept here too. The release
 step :func:`write_summary` computes them from the release's store into ``<release>/summary.json``;
 pages read the file (:func:`summary_of`). A release without the file (built before it existed, or
 served only from a remote store) falls back to the queries.
@@ -24,6 +25,9 @@ from ..kg.namespaces import IKPE
 from .projection import label_point
 
 FILE_NAME = "summary.json"
+RECENT_KEPT = 100  # the projects that started last, kept in the summary (pages show fewer)
+RECENT_QUERY = (f"SELECT ?project WHERE {{{{ ?project a <{IKPE.Project}> ; <{IKPE.periodStart}> ?start }}}} "
+                "ORDER BY DESC(?start) ?project LIMIT {limit}")
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 AREA_KINDS = tuple(str(IKPE[k]) for k in ("Landkreis", "KreisfreieStadt", "GrosseKreisstadt"))
 AREA_STEPS = ("http://purl.org/dc/terms/isReplacedBy", "https://schema.org/containedInPlace")
@@ -91,8 +95,9 @@ def write_summary(graph, folder, manifest, settings) -> None:
     store = ox.Store.read_only(str(Path(folder) / "store"))
     try:
         live, in_id = type_counts(store, settings.public_base)
+        recent = [row["project"].value for row in store.query(RECENT_QUERY.format(limit=RECENT_KEPT))]
         summary = {"things_per_class": live, "overview_counts": in_id, "projects_per_area": projects_per_area(store),
-                   "label_points": label_points(store)}
+                   "label_points": label_points(store), "recent_projects": recent}
     finally:
         del store
     (Path(folder) / FILE_NAME).write_text(json.dumps(summary, sort_keys=True), encoding="utf-8")
