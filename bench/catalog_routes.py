@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -43,7 +45,9 @@ def timed(url: str, accept: str | None) -> tuple[float, int, int]:
 
 def measure(build_dir: Path, checkout: Path, port: int, seconds: int) -> list[dict]:
     production.ROOT = checkout.resolve()  # the server runs in (and imports from) the checkout
-    server = production.Server(build_dir, port)
+    # a fresh response cache (the first request is cold) outside the build folder (it may be read-only)
+    cache = tempfile.mkdtemp(prefix="catalog-routes-cache-")
+    server = production.Server(build_dir, port, env={"IKPE_RESPONSE_CACHE_DIR": cache})
     rows = []
     with server:
         slug = re.search(r"catalog/dataset/project/([^>/]+)>", requests.get(server.url + "/catalog.nt").text).group(1)
@@ -53,6 +57,7 @@ def measure(build_dir: Path, checkout: Path, port: int, seconds: int) -> list[di
             report = run_wrk(server.url, [(path, accept)], seconds=seconds)
             rows.append({"route": path + (" (HTML)" if accept else ""), "status": status, "first_ms": first_ms,
                          "second_ms": second_ms, "bytes": size, **report})
+    shutil.rmtree(cache, ignore_errors=True)
     return rows
 
 
