@@ -18,9 +18,10 @@ def sitemap_file(release, name: str):
     path = release.path / FOLDER / name
     if not path.is_file():
         abort(404)
+    max_age = current_app.config["SETTINGS"].cache_max_age  # given to send_file, else it says no-cache
     response = send_file(path, mimetype=MEDIA_TYPES[path.suffix], conditional=True, etag=f"{release.id}-{name}",
-                         last_modified=release_time(release))
-    return cache_publicly(response, current_app.config["SETTINGS"].cache_max_age)
+                         last_modified=release_time(release), max_age=max_age)
+    return cache_publicly(response, max_age)
 
 
 def robots(base: str) -> str:
