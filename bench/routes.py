@@ -76,7 +76,8 @@ def fetch(session, url: str, accept: str | None, timeout: float) -> dict:
     """One request: status, seconds, bytes of the body (uncompressed, as wrk gets it too) and the body."""
     import requests
 
-    headers = {"Accept-Encoding": "identity", **({"Accept": accept} if accept else {})}  # sizes uncompressed
+    # sizes uncompressed; a new connection per request (a kept-alive one may be closed by the server meanwhile)
+    headers = {"Accept-Encoding": "identity", "Connection": "close", **({"Accept": accept} if accept else {})}
     started = time.perf_counter()
     try:
         response = session.get(url, headers=headers, timeout=timeout, stream=True)
