@@ -212,15 +212,23 @@ def cell(row: dict | None) -> str:
     return text + (f" · **{load['errors']} errors**" if load["errors"] else "")
 
 
-def verdict(rows: list[dict | None]) -> str:
-    """Against the target at the largest scale measured: ≥ 2,000 req/s and p99 ≤ 25 ms, 0 errors."""
+def verdict(rows: list[dict | None], floor: dict | None) -> str:
+    """Against the target at the largest scale measured: ≥ 2,000 req/s and p99 ≤ 25 ms, 0 errors. Where the
+    floor (robots.txt) itself is below 2,000 req/s, the machine was too busy to tell: the share of the
+    floor's req/s is given instead."""
     row = rows[-1]
     if not row or not row.get("path"):
         return "–"
-    load = row.get("load")
+    load, floor_load = row.get("load"), (floor or {}).get("load")
+    if row["second"]["status"] != 200:
+        return "no answer" if row["second"]["status"] is None else f"status {row['second']['status']}"
     if load is None:
         return "missed (too slow to load)"
-    ok = load["rps"] >= 2000 and load["p99_ms"] <= 25 and not load["errors"]
+    if load["errors"]:
+        return "missed (errors)"
+    if floor_load and floor_load["rps"] < 2000:
+        return f"{load['rps'] / floor_load['rps']:.2f} × the floor"
+    ok = load["rps"] >= 2000 and load["p99_ms"] <= 25
     return "met" if ok else "missed"
 
 
@@ -230,13 +238,13 @@ def markdown(results: dict, label: str) -> str:
     if not scales:
         return ""
     head = " | ".join(f"{(s['triples'] or 0):,} triples" for s in scales)
-    lines = [f"| route | {head} | target at {scales[-1]['triples'] or 0:,} |",
+    lines = [f"| route | {head} | target at {scales[-1]['triples'] or 0:,} (≥ 2,000 req/s, p99 ≤ 25 ms) |",
              "|---|" + "---|" * len(scales) + "---|"]
     for name, _, _ in ROUTES:
         rows = [s["routes"].get(name) for s in scales]
         path = next((r["path"] for r in rows if r and r.get("path")), "")
         lines.append(f"| {name} (`{path.split('?query=')[0]}`) | " + " | ".join(cell(r) for r in rows)
-                     + f" | {verdict(rows)} |")
+                     + f" | {verdict(rows, scales[-1]['routes'].get(ROUTES[0][0]))} |")
     return "\n".join(lines)
 
 
