@@ -18,6 +18,7 @@ the guard alone keeps SERVICE out (logged at start).
 from __future__ import annotations
 
 import ctypes
+import signal
 import logging
 import multiprocessing
 import os
@@ -26,12 +27,13 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Callable
 
 from ..processes import start_module
+from . import zygote
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +82,9 @@ def isolate_network() -> bool:
     return False
 
 
-def _worker_main(conn) -> None:
-    config, release, isolate = conn.recv()
-    isolated = isolate_network() if isolate else False
-
-    from .execute import Answer, Dataset, run  # heavy imports after the namespace switch
-
-    datasets: dict[str, Dataset] = {}
+def serve_jobs(conn, datasets: dict, config) -> None:
+    """Answer the jobs on ``conn`` until it closes; ``datasets``: the release already open (by folder)."""
+    from .execute import Answer, Dataset, run
 
     def dataset(folder: str) -> Dataset:
         if folder not in datasets:
@@ -94,11 +92,6 @@ def _worker_main(conn) -> None:
             datasets[folder] = Dataset(Path(folder), config)
         return datasets[folder]
 
-    try:
-        dataset(release)
-        conn.send({"ready": True, "isolated": isolated})
-    except Exception as error:  # noqa: BLE001
-        conn.send({"ready": False, "error": str(error), "isolated": isolated})
     while True:
         try:
             job = conn.recv()
@@ -111,15 +104,39 @@ def _worker_main(conn) -> None:
         conn.send(answer)
 
 
+def _worker_main(conn) -> None:
+    """A query process started as a fresh interpreter (no zygote: memory copy off, or still loading)."""
+    config, release, isolate = conn.recv()
+    isolated = isolate_network() if isolate else False
+
+    from .execute import Dataset  # heavy imports after the namespace switch
+
+    datasets = {}
+    try:
+        datasets[release] = Dataset(Path(release), config)
+        conn.send({"ready": True, "isolated": isolated})
+    except Exception as error:  # noqa: BLE001
+        conn.send({"ready": False, "error": str(error), "isolated": isolated})
+    serve_jobs(conn, datasets, config)
+
+
 @dataclass
 class _Worker:
-    process: subprocess.Popen
     conn: Connection
+    release: str
+    process: subprocess.Popen | None = None  # a fresh interpreter we started
+    pid: int | None = None                   # or a child of the release's zygote
+    bootstrap: bool = False                  # on disk while the zygote loads the memory copy
+    stopped: bool = False
 
     def stop(self) -> None:
+        self.stopped = True
         try:
-            self.process.kill()
-            self.process.wait(timeout=5)
+            if self.process is not None:
+                self.process.kill()
+                self.process.wait(timeout=5)
+            elif self.pid is not None:
+                os.kill(self.pid, signal.SIGKILL)  # the zygote reaps it
         except Exception:  # noqa: BLE001
             pass
         try:
@@ -140,30 +157,89 @@ class QueryEngine:
         for worker in [self._spawn() for _ in range(max(1, workers))]:  # start in parallel
             self._idle.put(self._ready(worker))
 
+    def _zygote_socket(self) -> Path | None:
+        try:
+            return zygote.socket_path(self._config, self._release, self._isolate)
+        except OSError as error:  # no private folder for it: each query process loads its own copy
+            log.warning("no SPARQL zygote: %s", error)
+            return None
+
     def _spawn(self) -> _Worker:
-        # A fresh interpreter (`python -m server.sparql.engine FD`), not fork: never fork a threaded
-        # server, and unlike multiprocessing's spawn it does not re-import the server's main module.
+        """A child of the release's zygote when it listens (memory copy on), else a fresh interpreter:
+        ``python -m server.sparql.engine FD``, not fork (never fork a threaded server), reading the
+        release on disk while the zygote loads the copy, which this call starts if none is running."""
+        config = self._config
+        sock = self._zygote_socket() if config.in_memory else None
+        if sock is not None:
+            conn = zygote.connect(sock)
+            if conn is not None:
+                return _Worker(conn, self._release)
+            if not zygote.is_running(sock):
+                _start_zygote(sock, config, self._release, self._isolate)
+            config = replace(config, in_memory=False)
         parent, child = multiprocessing.Pipe()
         process = start_module("server.sparql.engine", str(child.fileno()), pass_fds=[child.fileno()],
                                stdin=subprocess.DEVNULL)
         child.close()
-        parent.send((self._config, self._release, self._isolate))
-        return _Worker(process, parent)
+        parent.send((config, self._release, self._isolate))
+        worker = _Worker(parent, self._release, process=process, bootstrap=sock is not None)
+        if sock is not None:
+            threading.Thread(target=self._upgrade_when_ready, args=(worker, sock), name="ikpe-sparql-upgrade",
+                             daemon=True).start()
+        return worker
+
+    def _upgrade_when_ready(self, worker: _Worker, sock: Path, limit: float = 900.0) -> None:
+        """Once the zygote listens, replace this on-disk worker by a child of the zygote as soon as it
+        is idle (a busy one is replaced after its answer, :meth:`_retired`)."""
+        deadline = time.monotonic() + limit
+        while not (self._closed or worker.stopped) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            if sock.exists():
+                self._sweep()
+
+    def _sweep(self) -> None:
+        """Replace the idle workers that :meth:`_retired` says should go."""
+        kept = []
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            if self._retired(worker):
+                self._replace(worker)
+            else:
+                kept.append(worker)
+        for worker in kept:
+            self._idle.put(worker)
 
     def _ready(self, worker: _Worker) -> _Worker:
         """Wait for the worker's greeting (it has loaded the release)."""
-        if worker.conn.poll(120):
-            hello = worker.conn.recv()
-            self.isolated = hello.get("isolated", False)
-            if self._isolate and not self.isolated:
-                log.warning("SPARQL worker runs WITHOUT network isolation (kernel refused unshare); "
-                            "SERVICE is kept out by the query guard only.")
-            if not hello.get("ready"):
-                log.warning("SPARQL worker could not preload the release: %s", hello.get("error"))
+        try:
+            hello = worker.conn.recv() if worker.conn.poll(120) else {}
+        except (EOFError, OSError):  # a zygote that was going away: a fresh interpreter instead
+            worker.stop()
+            return self._ready(self._spawn()) if not self._closed else worker
+        worker.pid = hello.get("pid", worker.pid)
+        self.isolated = hello.get("isolated", False)
+        if self._isolate and not self.isolated:
+            log.warning("SPARQL worker runs WITHOUT network isolation (kernel refused unshare); "
+                        "SERVICE is kept out by the query guard only.")
+        if not hello.get("ready"):
+            log.warning("SPARQL worker could not preload the release: %s", hello.get("error"))
         return worker
 
     def _start(self) -> _Worker:
         return self._ready(self._spawn())
+
+    def _retired(self, worker: _Worker) -> bool:
+        """Replace this worker after its answer? Yes when it serves another release than the one in
+        service, or reads the disk while the release's zygote now listens with the memory copy."""
+        if worker.release != self._release:
+            return True
+        if not worker.bootstrap:
+            return False
+        sock = self._zygote_socket()
+        return sock is not None and sock.exists()
 
     def _replace(self, worker: _Worker) -> None:
         worker.stop()
@@ -191,7 +267,10 @@ class QueryEngine:
             while (remaining := deadline - time.monotonic()) > 0:
                 if worker.conn.poll(min(remaining, CANCEL_POLL) if cancelled is not None else remaining):
                     answer = worker.conn.recv()
-                    self._idle.put(worker)
+                    if self._retired(worker):
+                        self._replace(worker)
+                    else:
+                        self._idle.put(worker)
                     return answer
                 if cancelled is not None and cancelled():
                     self._replace(worker)
@@ -210,6 +289,20 @@ class QueryEngine:
             except queue.Empty:
                 return
 
+
+def _start_zygote(sock: Path, config, release: str, isolate: bool) -> None:
+    """Start the release's zygote in its own session (it outlives this server process if others use it)."""
+    parent, child = multiprocessing.Pipe()
+    process = start_module("server.sparql.zygote", str(child.fileno()), pass_fds=[child.fileno()],
+                           stdin=subprocess.DEVNULL, start_new_session=True)
+    child.close()
+    parent.send((str(sock), config, release, isolate))
+    parent.close()
+    _ZYGOTES.append(process)
+    _ZYGOTES[:] = [p for p in _ZYGOTES if p.poll() is None]  # reap those that ended
+
+
+_ZYGOTES: list[subprocess.Popen] = []
 
 if __name__ == "__main__":  # a worker process: python -m server.sparql.engine FD
     _worker_main(Connection(int(sys.argv[1])))

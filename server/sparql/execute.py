@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..store.embedded import load_memory_copy_in_background
+from ..store.embedded import load_memory_copy, load_memory_copy_in_background
 from . import results
 from .guard import Refused, refusal_for_engine_error, screen
 
@@ -66,13 +66,16 @@ class Dataset:
     see :func:`server.store.embedded.load_memory_copy_in_background`). Both give the same dataset.
     """
 
-    def __init__(self, folder: Path, config: Config):
+    def __init__(self, folder: Path, config: Config, wait_for_copy: bool = False):
+        self.folder = str(folder)
         self.graph = ox.NamedNode(config.graph_name)
         store = ox.Store.read_only(str(folder / "store"))
         # a store built under another public base holds no named graph of this name
         named = [self.graph] if store.contains_named_graph(self.graph) else []
         self._view = _View(store, ox.DefaultGraph(), named)
-        if config.in_memory:
+        if config.in_memory and wait_for_copy:  # the zygote: load before forking, no thread
+            self._use_copy(load_memory_copy(folder, to_graph=self.graph))
+        elif config.in_memory:
             load_memory_copy_in_background(folder, self._use_copy, to_graph=self.graph)
 
     def _use_copy(self, memory: ox.Store) -> None:
@@ -149,8 +152,7 @@ def _serialize(outcome, form: str, fmt: str, config: Config) -> Answer:
         return Answer(200, results.write_ask(fmt, bool(outcome)), media)
     if form == "SELECT":
         variables = [v.value for v in outcome.variables]
-        width = range(len(variables))
-        rows = [[solution[i] for i in width] for solution in islice(outcome, limit + 1)]
+        rows = [tuple(solution) for solution in islice(outcome, limit + 1)]  # values in `variables` order
         body_rows = rows[:limit]
         truncated = len(rows) > limit
         body = results.write_select(fmt, variables, body_rows, truncated)

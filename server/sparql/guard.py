@@ -125,6 +125,10 @@ def query_keywords(query: str) -> set[str]:
 
 
 def needs_parse(query: str) -> bool:
+    # Fast path: what the lexer keeps is substrings of the query joined by spaces, so a query whose text
+    # holds neither letter sequence nor a codepoint escape cannot have a keyword in its code.
+    if not KEYWORD.search(query) and "\\u" not in query and "\\U" not in query:
+        return False
     return bool(query_keywords(query))
 
 

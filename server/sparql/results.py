@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
+import orjson
 import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -160,7 +161,7 @@ def write_select(fmt: str, variables: list[str], rows: list[list], truncated: bo
     if fmt == "json":
         doc = {"head": {"vars": variables}, "results": {"bindings": _json_bindings(variables, rows)},
                "truncated": truncated}
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        return orjson.dumps(doc)  # compact UTF-8, as json.dumps(ensure_ascii=False), ~10x faster
     if fmt == "xml":
         out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
         out += [f"<variable name={quoteattr(v)}/>" for v in variables]
