@@ -104,3 +104,21 @@ def test_a_new_release_is_never_answered_from_the_old_ones_answers(data_copy, tm
         engine = app.extensions.get("ikpe_sparql_engine")
         if engine is not None:
             engine.close()
+
+
+def test_a_repeated_query_is_answered_before_flask_with_the_same_response(apps):
+    cached, _ = apps
+    client = cached.test_client()
+    flask_requests = []
+    params, headers = {"query": LABEL + " # replay"}, {"Accept": "text/csv", "Origin": "https://a.example"}
+    first = _ask(client, "POST", params, headers)
+    cached.before_request_funcs.setdefault(None, []).append(lambda: flask_requests.append(1))
+    try:
+        assert _ask(client, "POST", params, headers) == first and flask_requests == []
+        # what the answer depends on is part of the key: another Origin (CORS) goes through Flask
+        _ask(client, "POST", params, {**headers, "Origin": "https://b.example"})
+        assert flask_requests == [1]
+        _ask(client, "GET", params, headers)  # another method, the query in the URL
+        assert flask_requests == [1, 1]
+    finally:
+        cached.before_request_funcs[None].pop()

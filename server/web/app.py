@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     from . import access_log, health, limits
 
     app.register_blueprint(health.blueprint)
+    answer_cache.install(app)  # WSGI: repeated SPARQL queries answered before Flask (inside the limits)
     limits.init_app(app)  # WSGI middleware: 429 + Retry-After past a limit
     access_log.init_app(app)  # last, so it wraps the limits and logs the 429s too
     return app

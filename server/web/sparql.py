@@ -118,7 +118,8 @@ def run_query(query_request, choice) -> Response:
 def answer_of(query_request, choice):
     """The answer from the cache of this release, or evaluated on the release of this request."""
     snapshot = request_snapshot()
-    cache_key = answer_cache.key(snapshot.release().id, query_request, choice)
+    release_id = snapshot.release().id
+    cache_key = answer_cache.key(release_id, query_request, choice)
     answer = answer_cache.lookup(cache_key)
     if answer is None:
         app = current_app._get_current_object()
@@ -126,6 +127,7 @@ def answer_of(query_request, choice):
                             client_gone_check())
         answer = snapshot.dispatch_public_query(query)
         answer_cache.keep(cache_key, answer)
+    answer_cache.mark_replayable(cache_key, answer, release_id)
     return answer
 
 
