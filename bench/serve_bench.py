@@ -87,9 +87,10 @@ ORDER BY ?label LIMIT 20 OFFSET 20""",
 }
 JSON_RESULTS = "application/sparql-results+json"
 TURTLE = "text/turtle"
-ENGINES = ("http", "http-cached", "pyoxigraph-mem", "pyoxigraph-disk", "oxigraph-server", "rdflib")
+ENGINES = ("http", "http-cached", "pyoxigraph-mem", "pyoxigraph-disk", "oxigraph-server-mem", "oxigraph-server", "rdflib")
 ENGINE_TITLES = {"http": "our /sparql (HTTP)", "http-cached": "ours, repeated (answer cache)", "pyoxigraph-mem": "pyoxigraph in-process, in memory",
-                 "pyoxigraph-disk": "pyoxigraph in-process, on disk", "oxigraph-server": "Oxigraph server (HTTP)",
+                 "pyoxigraph-disk": "pyoxigraph in-process, on disk", "oxigraph-server": "Oxigraph server on disk (HTTP)",
+                 "oxigraph-server-mem": "Oxigraph server in memory (HTTP)",
                  "rdflib": "rdflib in memory"}
 
 
@@ -323,7 +324,32 @@ def summary(times: list[float]) -> dict:
     return {"median_ms": statistics.median(times) * 1000, "p95_ms": p95 * 1000, "runs": len(times)}
 
 
-def sparql_engines(release: Path, http_url: str, oxigraph_url: str, timeout: float) -> dict:
+def start_oxigraph(release: Path, in_memory: bool) -> tuple[subprocess.Popen, str]:
+    """Oxigraph server on the release: read-only on its store folder, or in memory loaded from the dump
+    (the storage mode of our endpoint's query processes)."""
+    port = free_port()
+    where = [] if in_memory else ["--location", str(release / "store")]
+    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "oxigraph"), "serve" if in_memory else "serve-read-only",
+                                *where, "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    if in_memory:
+        import requests
+
+        with gzip.open(release / "dumps" / "ikpe.nt.gz", "rb") as handle:
+            requests.post(url + "/store?default", data=handle, timeout=600,
+                          headers={"Content-Type": "application/n-triples"}).raise_for_status()
+    return process, url
+
+
+def sparql_engines(release: Path, http_url: str, oxigraph_url: str, timeout: float,
+                   oxigraph_memory_url: str | None = None) -> dict:
     import pyoxigraph as ox
     import requests
 
@@ -356,7 +382,9 @@ def sparql_engines(release: Path, http_url: str, oxigraph_url: str, timeout: flo
 
     return {"http": over_http(ours, http_url + "/sparql", unique=True),
             "http-cached": over_http(requests.Session(), http_url + "/sparql"), "pyoxigraph-mem": in_process(memory),
-            "pyoxigraph-disk": in_process(disk), "oxigraph-server": over_http(theirs, oxigraph_url + "/query")}
+            "pyoxigraph-disk": in_process(disk), "oxigraph-server": over_http(theirs, oxigraph_url + "/query"),
+            **({"oxigraph-server-mem": over_http(requests.Session(), oxigraph_memory_url + "/query")}
+               if oxigraph_memory_url else {})}
 
 
 def run_sparql(engines: dict, repeat: int, budget: float) -> dict:
@@ -416,24 +444,17 @@ def bench_scale(projects: int, work: Path, args) -> dict:
             print(f"  start {key}: {ready}", file=sys.stderr)
             if not in_memory:
                 continue
-            oxigraph_port = free_port()
-            oxigraph = subprocess.Popen([str(ROOT / ".venv" / "bin" / "oxigraph"), "serve-read-only", "--location",
-                                         str(release / "store"), "--bind", f"127.0.0.1:{oxigraph_port}"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            oxigraph, oxigraph_url = start_oxigraph(release, in_memory=False)
+            oxigraph_mem, oxigraph_memory_url = start_oxigraph(release, in_memory=True)
             try:
-                oxigraph_url = f"http://127.0.0.1:{oxigraph_port}"
-                for _ in range(300):
-                    try:
-                        socket.create_connection(("127.0.0.1", oxigraph_port), 0.2).close()
-                        break
-                    except OSError:
-                        time.sleep(0.1)
-                engines = sparql_engines(release, server.url, oxigraph_url, timeout=args.cap * 2)
+                engines = sparql_engines(release, server.url, oxigraph_url, timeout=args.cap * 2,
+                                         oxigraph_memory_url=oxigraph_memory_url)
                 row["sparql"] = run_sparql(engines, args.repeat, args.budget)
                 row["loadavg"].append(loadavg())
             finally:
-                oxigraph.send_signal(signal.SIGTERM)
-                oxigraph.wait(30)
+                for process in (oxigraph, oxigraph_mem):
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(30)
             row["pages"] = {kind: wrk(server.url, paths, accept, args.wrk_seconds)
                             for kind, accept in (("HTML", "text/html"), ("Turtle", TURTLE))}
             print(f"  pages: {row['pages']}", file=sys.stderr)
@@ -549,11 +570,11 @@ def markdown(results: dict, info: dict, command: str) -> str:
         lines += [f"**{r['triples']:,} triples** (release `{r['release']}`; up to {runs} timed runs per query and "
                   f"engine after one warm-up; rdflib: {r.get('rdflib', {}).get('load_s', 0):.0f} s to load the dump)", "",
                   "| query | " + " | ".join(ENGINE_TITLES[e] for e in engines)
-                  + " | ours ÷ pyoxigraph mem | ours − pyoxigraph mem (ms) | ours ÷ Oxigraph server | rdflib ÷ ours |",
+                  + " | ours ÷ pyoxigraph mem | ours − pyoxigraph mem (ms) | ours ÷ Oxigraph server in memory | rdflib ÷ ours |",
                   "|---|" + "---:|" * (len(engines) + 4)]
         for name, q in r["sparql"].items():
             ours, mem, oxs, rdf = (q.get(k, {}).get("median_ms") for k in ("http", "pyoxigraph-mem",
-                                                                            "oxigraph-server", "rdflib"))
+                                                                            "oxigraph-server-mem", "rdflib"))
             rdf_capped = q.get("rdflib", {}).get("capped")
             cells = [fmt_ms(q.get(e)) for e in engines]
             cells.append(f"{ours / mem:.1f}" if ours and mem else "–")
@@ -620,14 +641,16 @@ def targets(scales: list[dict]) -> list[str]:
                        f"SPARQL processes | {verdict(alone, 500, 'MB')} (with SPARQL processes: "
                        f"{verdict(tree, 500, 'MB')}) |")
     sparql = r.get("sparql", {})
-    heavy, light, slower = [], [], []
+    heavy, light, slower, cached = [], [], [], []
     for name, q in sparql.items():
-        ours, mem, oxs = (q.get(k, {}).get("median_ms") for k in ("http", "pyoxigraph-mem", "oxigraph-server"))
+        ours, mem, oxs = (q.get(k, {}).get("median_ms") for k in ("http", "pyoxigraph-mem", "oxigraph-server-mem"))
         if not (ours and mem):
             continue
         (heavy if mem > 10 else light).append((name, ours, mem))
         if oxs and ours > oxs:
             slower.append(f"{name} {ours / oxs:.2f}×")
+        if q.get("http-cached", {}).get("median_ms"):
+            cached.append(q["http-cached"]["median_ms"])
     bad_heavy = [f"{n} {o / m:.2f}×" for n, o, m in heavy if o > 1.3 * m]
     bad_light = [f"{n} +{o - m:.1f} ms" for n, o, m in light if o - m > 1.5]
     out.append(f"| SPARQL ≤ 1.3× pyoxigraph in-process on queries > 10 ms ({len(heavy)} queries) | "
@@ -636,8 +659,13 @@ def targets(scales: list[dict]) -> list[str]:
     out.append(f"| SPARQL ≤ 1.5 ms added on the light ones ({len(light)} queries) | "
                + ", ".join(f"{n} +{o - m:.1f} ms" for n, o, m in light) + " | "
                + ("met" if not bad_light else "missed on " + ", ".join(bad_light)) + " |")
-    out.append("| SPARQL no slower than Oxigraph server on any query | median ratio ours ÷ Oxigraph server per query "
-               "in the table above | " + ("met" if not slower else "missed on " + ", ".join(slower)) + " |")
+    out.append("| SPARQL no slower than Oxigraph server in memory (our storage mode) on any query | median ratio "
+               "ours ÷ Oxigraph server in memory per query in the table above | "
+               + ("met" if not slower else "missed on " + ", ".join(slower)) + " |")
+    if cached:
+        worst = max(cached)
+        out.append(f"| a repeated query (answer cache) ≤ 1 ms p50 | {min(cached):.2f}–{worst:.2f} ms | "
+                   f"{verdict(worst, 1, 'ms')} |")
     for kind, p in r.get("pages", {}).items():
         out.append(f"| {kind} resource page p50 ≤ 5 ms | {lat(p, 'p50_ms')} | {verdict(p['p50_ms'], 5, 'ms')} |")
         out.append(f"| {kind} resource page p99 ≤ 25 ms | {lat(p, 'p99_ms')} | {verdict(p['p99_ms'], 25, 'ms')} |")

@@ -356,11 +356,19 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _is_query_process(pid: int) -> bool:
+def _is_query_process(pid: int, kind: bytes = b"server.sparql.engine") -> bool:
     try:
-        return b"server.sparql.engine" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return kind in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
+
+
+def _query_processes(worker: int) -> list[int]:
+    """The worker's query processes: started by it, or forked for it by the release's zygote (which
+    serves every worker, so its children are counted with the worker that started it)."""
+    children = _children(worker)
+    zygotes = [c for c in children if _is_query_process(c, b"server.sparql.zygote")]
+    return [c for c in children if _is_query_process(c)] + [g for z in zygotes for g in _children(z)]
 
 
 def test_workers_open_the_release_and_start_their_query_processes_at_start(build_dir, tmp_path):
@@ -372,8 +380,8 @@ def test_workers_open_the_release_and_start_their_query_processes_at_start(build
         deadline = time.monotonic() + 60
         while True:
             workers = _children(server.process.pid)
-            engines = {w: [c for c in _children(w) if _is_query_process(c)] for w in workers}
-            if len(workers) == 2 and all(len(e) == 2 for e in engines.values()):
+            engines = {w: _query_processes(w) for w in workers}
+            if len(workers) == 2 and sum(len(e) for e in engines.values()) == 4:
                 break
             assert time.monotonic() < deadline, f"query processes not started: {engines}\n{server.output()}"
             time.sleep(0.2)
