@@ -4,8 +4,8 @@
 
 Starts ``gunicorn -c deploy/gunicorn.conf.py`` (2 workers, 2 SPARQL query processes each, the default
 ``IKPE_STORE_MEMORY_COPY=sparql``) on ``--build-dir`` for this checkout and for each ``--code`` checkout
-(e.g. the code before a change), one after the other. It sends queries until every query process
-answers from memory and the processes have been idle for a while, then sums PSS
+(e.g. the code before a change), one after the other. It sends queries until every worker has its
+two query processes (with the zygote: all forked by it) and ``--settle`` seconds more (the copies load), then sums PSS
 (``/proc/PID/smaps_rollup``: shared pages divided among their sharers, so a copy shared by forked
 processes counts once) and RSS over the master, its workers, and every process whose command line is a
 SPARQL query process or zygote of this run. Prints a Markdown table.
@@ -51,6 +51,15 @@ def tree(master: int) -> dict[int, str]:
             if Path(f"/proc/{pid}").exists()}
 
 
+def query_processes(processes: dict[int, str]) -> int | None:
+    """How many query processes the tree has, or None while on-disk ones wait for the zygote."""
+    engines = sum("server.sparql.engine" in cmd for cmd in processes.values())
+    forked = sum("server.sparql.zygote" in cmd for cmd in processes.values())
+    if forked and engines:
+        return None
+    return engines or max(0, forked - 1)  # the zygote itself is no query process
+
+
 def measure(code: Path, build: Path, port: int, settle: float) -> dict:
     env = dict(os.environ, PYTHONPATH=str(code), IKPE_BUILD_DIR=str(build), IKPE_STORE_MEMORY_COPY="sparql",
                IKPE_GUNICORN_WORKERS="2", IKPE_SPARQL_WORKERS="2", IKPE_SPARQL_CACHE_MB="0",
@@ -59,13 +68,15 @@ def measure(code: Path, build: Path, port: int, settle: float) -> dict:
                                "-b", f"127.0.0.1:{port}", "server.web.app:create_app()"], cwd=code, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + settle
-        while time.monotonic() < deadline:  # every worker's engine started, copies loaded, disk ones replaced
+        ready_at = None  # every worker's 2 query processes up (and, with a zygote, all forked by it)
+        while ready_at is None or time.monotonic() - ready_at < settle:  # then the copies load
             try:
                 requests.post(f"http://127.0.0.1:{port}/sparql", data={"query": QUERY}, timeout=120,
                               headers={"Connection": "close"})
             except requests.RequestException:
                 pass
+            if ready_at is None and query_processes(tree(server.pid)) == 4:
+                ready_at = time.monotonic()
             time.sleep(0.5)
         processes = tree(server.pid)
         totals = {"pss_mb": 0.0, "rss_mb": 0.0, "processes": len(processes)}
@@ -87,7 +98,8 @@ def main(argv=None) -> None:
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build")
     parser.add_argument("--code", type=Path, action="append", default=[])
     parser.add_argument("--port", type=int, default=18530)
-    parser.add_argument("--settle", type=float, default=90.0, help="seconds of queries before measuring")
+    parser.add_argument("--settle", type=float, default=30.0,
+                        help="seconds of queries after the query processes are up, before measuring")
     args = parser.parse_args(argv)
     triples = json.loads((args.build_dir / "current" / "manifest.json").read_text())["triples"]
     print(f"{triples} triples; gunicorn 2 workers × 2 SPARQL query processes; after {args.settle:g} s of queries\n")
