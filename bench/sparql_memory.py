@@ -79,6 +79,8 @@ def measure(code: Path, build: Path, port: int, settle: float) -> dict:
                 ready_at = time.monotonic()
             time.sleep(0.5)
         processes = tree(server.pid)
+        for pid, cmd in processes.items():
+            print(f"  {pid} {cmd}", file=sys.stderr)
         totals = {"pss_mb": 0.0, "rss_mb": 0.0, "processes": len(processes)}
         for pid in processes:
             try:

@@ -18,6 +18,7 @@ the guard alone keeps SERVICE out (logged at start).
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import signal
 import logging
 import multiprocessing
@@ -174,8 +175,7 @@ class QueryEngine:
             conn = zygote.connect(sock)
             if conn is not None:
                 return _Worker(conn, self._release)
-            if not zygote.is_running(sock):
-                _start_zygote(sock, config, self._release, self._isolate)
+            _start_zygote(sock, config, self._release, self._isolate)
             config = replace(config, in_memory=False)
         parent, child = multiprocessing.Pipe()
         process = start_module("server.sparql.engine", str(child.fileno()), pass_fds=[child.fileno()],
@@ -291,15 +291,25 @@ class QueryEngine:
 
 
 def _start_zygote(sock: Path, config, release: str, isolate: bool) -> None:
-    """Start the release's zygote in its own session (it outlives this server process if others use it)."""
-    parent, child = multiprocessing.Pipe()
-    process = start_module("server.sparql.zygote", str(child.fileno()), pass_fds=[child.fileno()],
-                           stdin=subprocess.DEVNULL, start_new_session=True)
-    child.close()
-    parent.send((str(sock), config, release, isolate))
-    parent.close()
-    _ZYGOTES.append(process)
+    """Start the release's zygote in its own session (it outlives this server process if others use it),
+    unless one runs: the lock is taken here and handed over, so no two start, however they race."""
     _ZYGOTES[:] = [p for p in _ZYGOTES if p.poll() is None]  # reap those that ended
+    lock = open(zygote.lock_path(sock), "a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return
+    parent, child = multiprocessing.Pipe()
+    try:
+        _ZYGOTES.append(start_module("server.sparql.zygote", str(child.fileno()), str(lock.fileno()),
+                                     pass_fds=[child.fileno(), lock.fileno()], stdin=subprocess.DEVNULL,
+                                     start_new_session=True))
+        parent.send((str(sock), config, release, isolate))
+    finally:
+        child.close()
+        parent.close()
+        lock.close()  # the zygote holds the lock now (the same open file, inherited)
 
 
 _ZYGOTES: list[subprocess.Popen] = []

@@ -9,7 +9,8 @@ RSS). A child is killed like any query process (SIGKILL by its pid, which it sen
 
 - **One zygote per release and code**: the socket's name is a hash of the release folder, the engine's
   configuration and the interpreter and ``PYTHONPATH`` (another checkout on the same machine gets its own).
-  An exclusive ``flock`` on a file next to the socket, held for the zygote's whole life, keeps a second
+  An exclusive ``flock`` on a file next to the socket, taken by the engine that starts the zygote and
+  handed over to it (the same open file, inherited), held for the zygote's whole life, keeps a second
   one from starting; a socket file left by a killed zygote is replaced by the next one.
 - **Private**: the socket lives in ``<tmp>/ikpe-sparql-<uid>``, a folder of mode 0700 owned by the user.
 - **Network**: the zygote moves into an empty network namespace first (as the query processes did
@@ -113,10 +114,11 @@ def _listen(sock: Path) -> socket.socket:
     return listener
 
 
-def serve(sock: Path, config, release: str, isolate: bool) -> None:
-    lock = open(lock_path(sock), "a")
+def serve(sock: Path, config, release: str, isolate: bool, lock_fd: int) -> None:
+    """``lock_fd``: the lock file, locked by the engine that started us (the lock is now ours)."""
+    lock = os.fdopen(lock_fd, "a")
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the same open file: already ours
     except BlockingIOError:
         return  # another zygote serves (or loads) this release
     from .engine import isolate_network
@@ -152,7 +154,7 @@ def serve(sock: Path, config, release: str, isolate: bool) -> None:
         listener.close()
 
 
-if __name__ == "__main__":  # python -m server.sparql.zygote FD: (socket path, config, release, isolate) on FD
+if __name__ == "__main__":  # python -m server.sparql.zygote PIPE LOCK: (socket, config, release, isolate) on PIPE
     with Connection(int(sys.argv[1])) as pipe:
         path, cfg, folder_, isolate_ = pipe.recv()
-    serve(Path(path), cfg, folder_, isolate_)
+    serve(Path(path), cfg, folder_, isolate_, int(sys.argv[2]))
