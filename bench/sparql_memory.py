@@ -37,8 +37,15 @@ def rollup(pid: int) -> dict[str, int]:
 
 def descendants(pid: int) -> list[int]:
     out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split()
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:  # the thread or the process ended meanwhile
+            continue
         for child in map(int, children):
             out += [child] + descendants(child)
     return out
@@ -80,7 +87,10 @@ def measure(code: Path, build: Path, port: int, settle: float) -> dict:
             time.sleep(0.5)
         processes = tree(server.pid)
         for pid, cmd in processes.items():
-            print(f"  {pid} {cmd}", file=sys.stderr)
+            try:
+                print(f"  {pid} PSS {rollup(pid).get('Pss', 0) / 1024:.0f} MB {cmd}", file=sys.stderr)
+            except OSError:
+                pass
         totals = {"pss_mb": 0.0, "rss_mb": 0.0, "processes": len(processes)}
         for pid in processes:
             try:

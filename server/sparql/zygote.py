@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -127,6 +128,7 @@ def serve(sock: Path, config, release: str, isolate: bool, lock_fd: int) -> None
     from .execute import Dataset  # heavy imports after the namespace switch
 
     dataset = Dataset(Path(release), config, wait_for_copy=True)
+    gc.freeze()  # the collector never writes to the objects loaded so far: their pages stay shared
     listener = _listen(sock)
     children: set[int] = set()
     idle_since = time.monotonic()
