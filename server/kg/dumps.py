@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import gzip
 import hashlib
+import io
 import json
 import signal
 import sys
@@ -51,6 +52,47 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _DefaultAndNamed(io.RawIOBase):
+    """The N-Triples file read as N-Quads: its lines as they are (the default graph), then each
+    line again in the named graph ``graph_name``. Streamed, so the file is never held in memory."""
+
+    def __init__(self, path: Path, graph_name: str):
+        self._chunks = self._read(path, f"<{graph_name}> .\n".encode())
+        self._pending = memoryview(b"")
+
+    @staticmethod
+    def _read(path: Path, suffix: bytes):
+        last = b"\n"
+        with path.open("rb") as plain:
+            for last in iter(lambda: plain.read(1 << 20), b""):
+                yield last
+        if not last.endswith(b"\n"):
+            yield b"\n"
+        with path.open("rb") as plain:
+            rest = b""
+            for chunk in iter(lambda: plain.read(1 << 20), b""):
+                lines = (rest + chunk).split(b"\n")
+                rest = lines.pop()
+                # an N-Triples statement is one line ending in "."; the graph goes before that dot
+                yield b"".join(line.rstrip()[:-1] + suffix for line in lines if line.strip())
+        if rest.strip():
+            yield rest.rstrip()[:-1] + suffix
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 def write_store_and_dumps(folder: Path, graph_name: str) -> dict:
     """Load ``folder/graph.nt`` into ``folder/store`` and write every dump; returns the report.
 
@@ -61,10 +103,10 @@ def write_store_and_dumps(folder: Path, graph_name: str) -> dict:
     timings, started = {}, time.perf_counter()
     source = folder / GRAPH_FILE
     store = ox.Store(str(folder / "store"))
-    store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES)
-    named = ox.NamedNode(graph_name)  # the same terms (blank nodes too) as in the default graph
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, named)
-                      for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    # One N-Quads document with both copies: its blank node labels name the same nodes in both
+    # graphs (two separate loads would give each copy blank nodes of its own).
+    both = io.BufferedReader(_DefaultAndNamed(source, graph_name), 1 << 20)
+    store.bulk_load(both, format=ox.RdfFormat.N_QUADS)
     store.flush()
     timings["store"] = time.perf_counter() - started
 

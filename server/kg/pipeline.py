@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -116,8 +117,9 @@ def assemble(settings, language: str = "de", progress=lambda step: None) -> Outc
 
 def build(settings, language: str = "de", progress=lambda step: None, *,
           steps: Sequence[ReleaseStep]) -> Outcome:
-    """Validate and publish. Store and dumps are written by another process while SHACL runs; the
-    release is switched to only when the graph conforms (otherwise it is removed unpublished).
+    """Validate and publish. While SHACL runs, another process writes store and dumps and this one
+    then runs the release steps; the release is switched to only when the graph conforms (otherwise
+    it is removed unpublished).
 
     ``steps``: the release steps of the areas above this package (catalog, search index …), run in
     order after the build's own (the ``/def/`` documents) and before the switch; the production
@@ -128,19 +130,47 @@ def build(settings, language: str = "de", progress=lambda step: None, *,
             return mapped
         digest = source_digest(settings)
         writer = ReleaseWriter(mapped.graph, settings.build_dir, digest, graph_name(settings.public_base))
+        metadata = {"source_digest": digest, "public_base": settings.public_base, "counts": mapped.counts}
+        outcome = _release_while_validating(mapped, writer, metadata, settings, language, progress,
+                                            [write_definitions, *steps])
+        if outcome.ok:
+            progress("switch")
+            outcome.release = writer.publish()
+            outcome.stage = "done"
+            prune_releases(settings.build_dir, settings.keep_releases)
+        return outcome
+
+
+def _release_while_validating(mapped: Outcome, writer: ReleaseWriter, metadata: dict, settings,
+                              language: str, progress, steps) -> Outcome:
+    """SHACL in a thread of its own (pyshacl-turbo validates in Rust, without holding the GIL) while
+    this thread waits for store and dumps and runs the release steps: the two cores work on both.
+    The prepared release is abandoned when the graph does not conform; validation problems are
+    reported before the failure of a release step, as when the two ran one after the other."""
+    progress("validating")
+    started = time.perf_counter()
+    with ThreadPoolExecutor(1, thread_name_prefix="shacl") as pool:
+        validation = pool.submit(validate_mapped, mapped, settings, language)
+
+        def failed() -> bool:
+            return validation.done() and (validation.exception() is not None or not validation.result().ok)
+
         try:
-            outcome = validate_mapped(mapped, settings, language, progress)
+            try:
+                prepared = writer.prepare(mapped.graph, metadata, progress, steps, settings, stop=failed)
+            except BaseException:
+                wait([validation])
+                if not failed():  # the graph conforms: the step's failure is the one to report
+                    raise
+                prepared = False
+            waited = time.perf_counter()
+            outcome = validation.result()  # re-raises an engine failure
         except BaseException:
             writer.abandon()
             raise
-        if not outcome.ok:
-            writer.abandon()
-            return outcome
-        started = time.perf_counter()
-        metadata = {"source_digest": digest, "public_base": settings.public_base, "counts": outcome.counts}
-        outcome.release = writer.finish(outcome.graph, metadata, progress, [write_definitions, *steps], settings)
-        outcome.timings.update(writer.timings)
-        outcome.timings["release"] = time.perf_counter() - started
-        prune_releases(settings.build_dir, settings.keep_releases)
-        outcome.stage = "done"
-        return outcome
+    outcome.timings.update(writer.timings)
+    outcome.timings["waited for validation"] = time.perf_counter() - waited
+    outcome.timings["release"] = time.perf_counter() - started
+    if not (outcome.ok and prepared):
+        writer.abandon()
+    return outcome

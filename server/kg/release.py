@@ -43,7 +43,8 @@ from .namespaces import graph_name
 ReleaseStep = Callable[[Graph, Path, dict, object], None]
 """``step(graph, folder, manifest, settings)``: called after the store and dumps are written and
 before the release goes live. It may add files to ``folder`` (the unpublished release folder) and
-entries to ``manifest``; an exception abandons the release (nothing is published)."""
+entries to ``manifest``; an exception abandons the release (nothing is published). It reads
+``graph`` and never changes it: SHACL validates the same graph in another thread meanwhile."""
 
 
 RESPONSES = "responses"  # the servers' default response cache folder in build/
@@ -127,9 +128,11 @@ class ReleaseWriter:
         self.named_graph = report["named_graph"]
         return report["files"]
 
-    def finish(self, graph: Graph, metadata: dict, progress=lambda step: None,
-               steps: Sequence[ReleaseStep] = (), settings=None) -> Path:
-        """Wait for store and dumps, run the release steps (with ``settings``), make the release current."""
+    def prepare(self, graph: Graph, metadata: dict, progress=lambda step: None,
+                steps: Sequence[ReleaseStep] = (), settings=None, stop=lambda: False) -> bool:
+        """Wait for store and dumps, run the release steps (with ``settings``) and write the manifest;
+        nothing is published yet. ``stop()`` is asked before each step: when it says so, the rest is
+        skipped and False returned (the build found the graph does not conform meanwhile)."""
         progress("dumps")
         try:
             files = self._wait_for_dumps()
@@ -141,6 +144,8 @@ class ReleaseWriter:
                         triples=len(graph), dumps=files, store={"named_graph": self.named_graph})
         try:
             for step in steps:
+                if stop():
+                    return False
                 progress(step.__name__)
                 step(graph, self.incoming, manifest, settings)
             (self.incoming / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
@@ -149,12 +154,22 @@ class ReleaseWriter:
             self.abandon()
             raise
         self.timings["release steps"] = time.perf_counter() - started
-        progress("switch")
+        return True
+
+    def publish(self) -> Path:
+        """Move the prepared release in place and make it current."""
         final = self.build_dir / "releases" / self.release_id
         os.rename(self.incoming, final)
         _fsync_dir(final.parent)
         switch_current(self.build_dir, final)
         return final
+
+    def finish(self, graph: Graph, metadata: dict, progress=lambda step: None,
+               steps: Sequence[ReleaseStep] = (), settings=None) -> Path:
+        """Wait for store and dumps, run the release steps (with ``settings``), make the release current."""
+        self.prepare(graph, metadata, progress, steps, settings)
+        progress("switch")
+        return self.publish()
 
 
 def write_release(graph: Graph, build_dir: Path, metadata: dict, progress=lambda step: None,

@@ -126,49 +126,76 @@ def primary_type(types: list[URIRef], supers: dict[URIRef, set[URIRef]]) -> str:
     return str(min(specific, key=preference)) if specific else ""
 
 
+# every property the index reads of a subject
+INDEXED = frozenset((*LABELS, *NAMES, *KEYS, *DESCRIPTIONS, *PROPS.values(),
+                     SCHEMA.givenName, SCHEMA.familyName, SCHEMA.sameAs, RDF.type))
+
+
+def _indexed_values(graph: Graph) -> dict[URIRef, dict[URIRef, list]]:
+    """subject → property → values, for the properties the index reads, in one pass over the graph
+    (the values of a subject and property in the graph's own order, as ``graph.objects`` gives them;
+    a lookup per subject and property costs about 40 store queries per subject instead)."""
+    found: dict[URIRef, dict[URIRef, list]] = {}
+    for subject, prop, value in graph:
+        if prop in INDEXED and isinstance(subject, URIRef):
+            found.setdefault(subject, {}).setdefault(prop, []).append(value)
+    return found
+
+
+def _literals(values) -> list[str]:
+    return [str(v) for v in values if isinstance(v, Literal)]
+
+
+def _record(subject: URIRef, values: dict[URIRef, list], id_base: str) -> Record | None:
+    """What the index keeps of ``subject`` (None when it has nothing to search for), types aside."""
+    get = lambda prop: values.get(prop, ())  # noqa: E731
+    record = Record(str(subject))
+    for prop in LABELS:
+        for value in get(prop):
+            if isinstance(value, Literal):
+                record.labels.setdefault(value.language or "", []).append(str(value))
+    for prop in NAMES:
+        record.names.extend(_literals(get(prop)))
+    given, family = get(SCHEMA.givenName), get(SCHEMA.familyName)
+    if given and family:
+        record.names.append(f"{given[0]} {family[0]}")
+    for prop in KEYS:
+        record.keys.extend(_literals(get(prop)))
+    for prop in DESCRIPTIONS:
+        for value in get(prop):
+            if isinstance(value, Literal):
+                record.descriptions.setdefault(value.language or "", []).append(str(value))
+    if not (record.labels or record.names or record.keys or record.descriptions):
+        return None
+    for lang in record.labels:
+        record.labels[lang].sort()
+    record.names = sorted(dict.fromkeys(record.names))
+    record.keys.extend(str(v)[len(WIKIDATA):] for v in get(SCHEMA.sameAs) if str(v).startswith(WIKIDATA))
+    if record.iri.startswith(id_base):
+        record.keys.append(record.iri.rstrip("/").rsplit("/", 1)[-1])
+    record.keys = list(dict.fromkeys(record.keys))
+    for name, prop in PROPS.items():
+        if get(prop):
+            record.props[name] = sorted(str(v) for v in get(prop))
+    return record
+
+
 def records_from_graph(graph: Graph, id_base: str):
     """One :class:`Record` per IRI subject that has something to search for."""
     supers = _superclasses(graph)
     type_labels: dict[str, tuple[str, str]] = {}
-    subjects = {s for s in graph.subjects() if isinstance(s, URIRef)}
-    for subject in sorted(subjects):
-        record = Record(str(subject))
-        for prop in LABELS:
-            for value in graph.objects(subject, prop):
-                if isinstance(value, Literal):
-                    record.labels.setdefault(value.language or "", []).append(str(value))
-        for prop in NAMES:
-            record.names.extend(str(v) for v in graph.objects(subject, prop) if isinstance(v, Literal))
-        given = [str(v) for v in graph.objects(subject, SCHEMA.givenName)]
-        family = [str(v) for v in graph.objects(subject, SCHEMA.familyName)]
-        if given and family:
-            record.names.append(f"{given[0]} {family[0]}")
-        for prop in KEYS:
-            record.keys.extend(str(v) for v in graph.objects(subject, prop) if isinstance(v, Literal))
-        for prop in DESCRIPTIONS:
-            for value in graph.objects(subject, prop):
-                if isinstance(value, Literal):
-                    record.descriptions.setdefault(value.language or "", []).append(str(value))
-        if not (record.labels or record.names or record.keys or record.descriptions):
+    indexed = _indexed_values(graph)
+    for subject in sorted(indexed):
+        values = indexed[subject]
+        record = _record(subject, values, id_base)
+        if record is None:
             continue
-        for lang in record.labels:
-            record.labels[lang].sort()
-        record.names = sorted(dict.fromkeys(record.names))
-        record.keys.extend(str(v)[len(WIKIDATA):] for v in graph.objects(subject, SCHEMA.sameAs)
-                           if str(v).startswith(WIKIDATA))
-        if record.iri.startswith(id_base):
-            record.keys.append(record.iri.rstrip("/").rsplit("/", 1)[-1])
-        record.keys = list(dict.fromkeys(record.keys))
-        types = sorted(t for t in graph.objects(subject, RDF.type) if isinstance(t, URIRef))
+        types = sorted(t for t in values.get(RDF.type, ()) if isinstance(t, URIRef))
         record.types = [str(t) for t in types]
         record.type = primary_type(types, supers)
         if record.type not in type_labels:
             type_labels[record.type] = _type_label(graph, record.type)
         record.type_labels = type_labels[record.type]
-        for name, prop in PROPS.items():
-            values = sorted(str(v) for v in graph.objects(subject, prop))
-            if values:
-                record.props[name] = values
         if not record.iri.startswith(id_base):
             record.kind = 2
         elif any(t in SECONDARY_TYPES or SECONDARY_TYPES[0] in supers.get(t, ()) or
