@@ -252,6 +252,21 @@ class Mapping:
         return graph
 
 
+def _memo(function):
+    """``function`` of one string, each answer computed once."""
+    answers: dict = {}
+
+    def cached(value):
+        try:
+            return answers[value]
+        except KeyError:
+            answers[value] = answer = function(value)
+            return answer
+        except TypeError:  # not hashable: not cached
+            return function(value)
+    return cached
+
+
 class _NotDirect(Exception):
     """A record uses a JSON-LD form the direct converter leaves to rdflib's parser."""
 
@@ -267,6 +282,12 @@ class _DirectConverter:
         self.graph_ = Graph()
         self.add = self.graph_.add
         self.iris: dict[str, URIRef] = {}
+        # rdflib's context resolves and expands through urljoin: about a third of the mapping's
+        # time when repeated per value. Both depend only on the string (the context is fixed).
+        self.resolve = _memo(self.context.resolve)
+        self.iri = _memo(URIRef)
+        self.expand = _memo(self.context.expand)
+        self.type_iri = _memo(lambda name: self.context.expand(name) or self.context.resolve_iri(name))
 
     def graph(self, records: list) -> Graph:
         import gc
@@ -290,7 +311,7 @@ class _DirectConverter:
         if found is None:
             if not isinstance(value, str) or value.startswith("_:"):
                 raise _NotDirect()
-            uri = self.context.resolve(value)
+            uri = self.resolve(value)
             if not uri or ":" not in uri:
                 raise _NotDirect()
             found = self.iris[value] = URIRef(uri)
@@ -311,12 +332,12 @@ class _DirectConverter:
                 for name in values:
                     if not isinstance(name, str):
                         raise _NotDirect()
-                    add((subject, RDF.type, self.node(context.expand(name) or context.resolve_iri(name))))
+                    add((subject, RDF.type, self.node(self.type_iri(name))))
                 continue
             term = context.terms.get(key)
             if term is None or not term.id or term.id.startswith(("@", "_:")):
                 raise _NotDirect()
-            predicate = URIRef(term.id)
+            predicate = self.iri(term.id)
             if term.reverse:
                 for child in values:
                     add((self.record(child), predicate, subject))
@@ -336,18 +357,18 @@ class _DirectConverter:
                 if isinstance(item, dict):  # {"@value": …, "@type": …} (a partial date with its type)
                     if set(item) != {"@value", "@type"} or term.type is not self.undef:
                         raise _NotDirect()
-                    add((subject, predicate, Literal(item["@value"], datatype=context.expand(item["@type"]))))
+                    add((subject, predicate, Literal(item["@value"], datatype=self.expand(item["@type"]))))
                 elif not isinstance(item, str):
                     raise _NotDirect()
                 elif term.type == "@id":
-                    add((subject, predicate, self.node(context.resolve(item))))
+                    add((subject, predicate, self.node(self.resolve(item))))
                 elif term.type is self.undef:
                     lang = term.language if term.language is not self.undef else context.language
                     add((subject, predicate, Literal(item, lang=lang)))
                 elif term.type.startswith("@"):
                     raise _NotDirect()
                 else:
-                    add((subject, predicate, Literal(item, datatype=context.expand(term.type))))
+                    add((subject, predicate, Literal(item, datatype=self.expand(term.type))))
         return subject
 
 
