@@ -188,3 +188,27 @@ def test_shapes_are_served(client):
     assert "TombstoneShape" in p.ids and "ProjectShape" in p.ids
     graph = Graph().parse(data=client.get("/def/shapes.ttl").get_data(as_text=True), format="turtle")
     assert len(graph) > 100
+
+
+def test_definitions_are_parsed_once_when_threads_ask_at_once(settings, tmp_path, monkeypatch):
+    """Right after a release switch many request threads want /def at once: one parses, the rest wait."""
+    import shutil
+    import threading
+
+    import server.kg.definitions as definitions
+
+    release = tmp_path / "release"
+    shutil.copytree(settings.current_release.resolve() / "def", release / "def")
+    parsed = []
+    original = Graph.parse
+    monkeypatch.setattr(Graph, "parse", lambda self, *a, **k: (parsed.append(a[:1]), original(self, *a, **k))[1])
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(load_definitions(release))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    documents = len(json.loads((release / "def" / "index.json").read_text("utf-8")))
+    assert len(parsed) == documents and len(results) == 8
+    assert all(result is results[0] for result in results)
+    definitions._parse_definitions.cache_clear()

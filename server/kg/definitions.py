@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +79,19 @@ class Definitions:
         return (document, graph) if graph is not None else None
 
 
-@functools.lru_cache(maxsize=4)
+_loading = threading.Lock()
+
+
 def load_definitions(release_folder: Path) -> Definitions:
     """The documents of the release in ``release_folder`` (cached: a release never changes); none
-    if the release carries no ``def/`` folder."""
+    if the release carries no ``def/`` folder. Parsed once per release: threads asking at the same
+    time (right after a release switch) wait for the first instead of parsing again."""
+    with _loading:
+        return _parse_definitions(release_folder)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_definitions(release_folder: Path) -> Definitions:
     target = release_folder / FOLDER
     try:
         index = json.loads((target / INDEX).read_text(encoding="utf-8"))
