@@ -101,3 +101,9 @@ def test_a_page_names_only_its_own_datasets_as_parts(settings):
     assert parts and parts <= on_page
     document = parsed(client, "/catalog/dataset/ikpe.nt", "nt")
     assert len(set(document.objects(whole, DCTERMS.hasPart))) > len(parts)  # its own document lists them all
+
+
+@pytest.mark.parametrize("path", ['/catalog/dataset/%22', '/catalog/dataset/a%20b', '/catalog/dataset/%3C%3E.ttl'])
+def test_a_path_that_is_no_iri_is_not_found(client, path):
+    """A request path that cannot be an IRI (found by schemathesis: a quote) is a 404, not a 500."""
+    assert client.get(path).status_code == 404

@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -371,10 +372,14 @@ def _query_processes(worker: int) -> list[int]:
     return [c for c in children if _is_query_process(c)] + [g for z in zygotes for g in _children(z)]
 
 
-def test_workers_open_the_release_and_start_their_query_processes_at_start(build_dir, tmp_path):
+def test_workers_open_the_release_and_start_their_query_processes_at_start(build_dir, request):
     """deploy/gunicorn.conf.py warms each worker up in the background: before any SPARQL request, every
     worker has its query processes, and pages are answered from the on-disk store meanwhile."""
-    with ProductionServer(build_dir, warm=False) as server:  # 2 workers, 2 query processes each
+    # A zygote of an earlier server on the same release may still linger (zygote.LINGER) and would fork
+    # these query processes outside this server's tree: a private temp folder gives this server its own.
+    private_tmp = tempfile.mkdtemp(prefix="ikpe-z")  # short: the zygote's Unix socket path is limited
+    request.addfinalizer(lambda: shutil.rmtree(private_tmp, ignore_errors=True))
+    with ProductionServer(build_dir, warm=False, TMPDIR=private_tmp) as server:  # 2 workers × 2 query processes
         health = requests.get(server.url + "/health", timeout=30).json()
         assert health["status"] == "ok" and health["store"]["mode"] == "disk"  # default: pages read the disk
         deadline = time.monotonic() + 60

@@ -19,7 +19,13 @@ class TripleIndex:
 
     @staticmethod
     def _node(term):
-        return ox.NamedNode(term) if isinstance(term, str) else term
+        """A pyoxigraph term; None for a string that is no IRI (a request's path), which matches nothing."""
+        if not isinstance(term, str):
+            return term
+        try:
+            return ox.NamedNode(term)
+        except ValueError:
+            return None
 
     def about(self, subject) -> list:
         return self._by_subject.get(self._node(subject), [])
