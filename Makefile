@@ -7,9 +7,10 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
-# Test processes (pytest-xdist): one per core, at most 4; tests that must not run side by side share an
-# xdist_group (tests/conftest.py). PYTEST_WORKERS=0 runs everything in one process.
-PYTEST_WORKERS ?= auto
+# Test processes (pytest-xdist): one more than the cores (many tests wait on servers and the browser),
+# at most 4; tests that must not run side by side share an xdist_group (tests/conftest.py).
+# PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: run test setup assets system-deps build validate serve clean bench
 
