@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.production import stop_process  # noqa: E402
 from bench.wrk import parse  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -82,12 +82,7 @@ class Server:
         raise RuntimeError(f"{self.name} did not come up: see {self.log.name}")
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_process(self.process)
 
 
 def routes(base: str, project: str) -> list[tuple[str, str, str, bool]]:

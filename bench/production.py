@@ -84,14 +84,8 @@ class Server:
         raise RuntimeError(f"no answer within {limit} s: see {self.log.name}")
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
 
     def restart(self) -> float:
         self.stop()
@@ -107,3 +101,15 @@ class Server:
 
 if __name__ == "__main__":  # bench/production.py [PORT]: the command, one argument a line (for shell scripts)
     print("\n".join(production_argv("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 8000)))
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL to the process group after 60 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
