@@ -1,8 +1,8 @@
 """The catalog area's routes (catalog pages in every format, dataset documents, VoID, /def, dumps) side by
 side with ``/robots.txt`` (the HTTP floor), served by the production command (bench/production.py).
 
-    .venv/bin/python bench/catalog_routes.py --build-dir /work/bench/build6300
-    .venv/bin/python bench/catalog_routes.py --build-dir B --checkout /work/main --checkout .   # before/after
+    .venv/bin/python bench/catalog_routes.py --build-dir $BUILD_1M
+    .venv/bin/python bench/catalog_routes.py --build-dir B --checkout ../old-checkout --checkout .   # before/after
 
 Per checkout (its code serves the same release; one run, so the figures compare): a fresh server, the
 first request of each route (cold: nothing rendered yet, time and size), a second one, then

@@ -8,7 +8,7 @@ the response cache folder emptied before the start (the first start after a buil
 ``--restart``, once more with the folder the previous run filled (a restart). Runs alternate between
 the trees so both see the same machine. Prints one JSON object; the numbers go to docs/benchmarks.md.
 
-    .venv/bin/python bench/cold_pages.py --build /work/bench/build6300 --cache /tmp/rc \\
+    .venv/bin/python bench/cold_pages.py --build $BUILD_1M --cache /tmp/rc \\
         --tree before=/tmp/base --tree after=. --restart
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ For each code tree (``name=path``) a fresh Python process creates the app on the
 ``time.process_time``; then a second fresh process does the same with the response cache folder the
 first one filled (a restart, or another worker of the machine). Prints one JSON object.
 
-    .venv/bin/python bench/first_requests.py --build /work/bench/build6300 --cache /tmp/rc \\
+    .venv/bin/python bench/first_requests.py --build $BUILD_1M --cache /tmp/rc \\
         --tree before=/tmp/base --tree after=.
 """
 from __future__ import annotations

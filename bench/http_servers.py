@@ -2,7 +2,7 @@
 configuration ``deploy/gunicorn.conf.py``) and granian (Rust HTTP server, WSGI interface).
 
     .venv/bin/python bench/http_servers.py --build-dir build --project thilik --seconds 15
-    .venv/bin/python bench/http_servers.py --build-dir /work/bench/build6300 --project bench-000032
+    .venv/bin/python bench/http_servers.py --build-dir $BUILD_1M --project bench-000032
 
 Both servers run at once with the same number of worker processes and Python threads per worker
 (``--workers``, ``--threads``); ``wrk -t2 -cN -dSs --latency`` measures one route on one server at a time,

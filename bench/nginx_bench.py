@@ -1,7 +1,7 @@
 """Cached pages through nginx (deploy/nginx.conf) against the app alone, side by side in one run.
 
     .venv/bin/python bench/nginx_bench.py --work /tmp/nb                      # 100k triples (625 projects)
-    .venv/bin/python bench/nginx_bench.py --build-dir /work/bench/build6300    # an existing release (1M)
+    .venv/bin/python bench/nginx_bench.py --build-dir $BUILD_1M    # an existing release (1M)
 
 Starts the production command (``bench/production.py``, read from the README) and Debian's nginx with
 ``deploy/nginx.conf`` in front of it (``tests/servers.py``'s ``Nginx``: a child process with its own

@@ -4,7 +4,7 @@ Each route is asked twice in a fresh app, after one unreported warm-up request (
 computes, the second may come from a per-release cache), in process through Flask's test client: the
 figure is the app's own time, no HTTP server in front. A route slower than ``--limit`` seconds on its first request is not asked again.
 
-    PYTHONPATH=$PWD .venv/bin/python bench/route_sizes.py --build-dir /work/bench/build6300
+    PYTHONPATH=$PWD .venv/bin/python bench/route_sizes.py --build-dir $BUILD_1M
     PYTHONPATH=$PWD .venv/bin/python bench/route_sizes.py --build-dir … --routes / /overview --json
 
 Run it with ``PYTHONPATH`` pointing at another checkout to measure that code on the same build

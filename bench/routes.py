@@ -3,7 +3,7 @@
 (``bench/production.py``, read from the README).
 
     .venv/bin/python bench/routes.py --work /tmp/bench-routes --scales 60 625 6300
-    .venv/bin/python bench/routes.py --build 6300=/work/bench/build6300   # an existing build
+    .venv/bin/python bench/routes.py --build 6300=$BUILD_1M   # an existing build
     .venv/bin/python bench/routes.py --report-only                         # rewrite the docs section
 
 For each scale (projects: 60 ≈ 10k, 625 ≈ 100k, 6300 ≈ 1M published triples) the data are generated and
