@@ -2,6 +2,7 @@
 # Both set up what they need themselves: a virtualenv, npm assets, Debian packages for the browser tests.
 
 PYTHON ?= python3
+comma  := ,
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
@@ -36,38 +37,28 @@ node_modules/.installed: package.json
 	$(BIN)/python -m server.web.vendor
 	touch $@
 
+# Install a Debian package unless its command is there: $(call debian_package,command,package,why)
+define debian_package
+@if ! command -v $(1) >/dev/null 2>&1 && [ ! -x /usr/sbin/$(1) ]; then \
+  echo "Installing Debian packages ($(2)$(3)) …"; \
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+fi
+endef
+
 # Debian packages the tests need: Chromium for the browser tests, Virtuoso for the remote-store tests,
 # wrk for the load tests, nginx for the tests of the production cache in front (deploy/nginx.conf).
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  echo "Installing Debian packages (chromium) …"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	fi
-	@if ! command -v virtuoso-t >/dev/null 2>&1; then \
-	  echo "Installing Debian packages (virtuoso-opensource) …"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null; \
-	fi
-	@if ! command -v wrk >/dev/null 2>&1; then \
-	  echo "Installing Debian packages (wrk, for the load tests) …"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	fi
-	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
-	  echo "Installing Debian packages (nginx, for the tests of deploy/nginx.conf) …"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
-	fi
+	$(call debian_package,chromium,chromium)
+	$(call debian_package,virtuoso-t,virtuoso-opensource)
+	$(call debian_package,wrk,wrk,$(comma) for the load tests)
+	$(call debian_package,nginx,nginx,$(comma) for the tests of deploy/nginx.conf)
 
 # What the benchmarks in bench/ need besides the app: matplotlib, py-spy, pyinstrument (the `bench`
 # extra), wrk and nginx (docs/benchmarks.md says which script to run for which target).
 bench: setup
 	$(BIN)/pip install --quiet -e '.[test,prod,stores,bench]'
-	@if ! command -v wrk >/dev/null 2>&1; then \
-	  echo "Installing Debian packages (wrk) …"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	fi
-	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
-	  echo "Installing Debian packages (nginx, for bench/nginx_bench.py) …"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
-	fi
+	$(call debian_package,wrk,wrk)
+	$(call debian_package,nginx,nginx,$(comma) for bench/nginx_bench.py)
 
 build: setup
 	$(BIN)/ikpe-lod build
