@@ -146,7 +146,8 @@ def test_mixed_load_on_the_production_server(production):
     statuses, errors = outcome["statuses"], outcome["errors"]
     print(outcome["output"])
     total = sum(statuses.values())
-    assert total >= 50, f"too few requests in the run: {outcome['output']}"
+    # a load, not a speed check (that is bench/): every connection got answers, more than once
+    assert total >= 16, f"too few requests in the run: {outcome['output']}"
     assert not any(errors.values()), f"socket errors or timeouts: {errors}"
     assert set(statuses) <= {200, 303}, f"unexpected statuses: {dict(statuses)}"
     assert "Traceback" not in production.output()
