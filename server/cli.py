@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sqlite3
 import sys
@@ -79,14 +80,15 @@ def validate(settings, lang, as_json):
 @main.command()
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Language of the messages.")
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON.")
+@click.option("--force", is_flag=True, help="Publish a new release even if the graph and shapes are unchanged.")
 @click.pass_obj
-def build(settings, lang, as_json):
-    """Validate the source data and, if it conforms, publish a new release atomically."""
+def build(settings, lang, as_json, force):
+    """Validate the source data and, if it conforms and changes the graph, publish a new release atomically."""
     console = Console(stderr=as_json)
     progress, step = _progress(console)
     try:
         with progress:
-            outcome = run_build(settings, lang, step, steps=RELEASE_STEPS)
+            outcome = run_build(settings, lang, step, steps=RELEASE_STEPS, force=force)
     except BuildLockedError as error:
         console.print(f"[red]{error}[/]")
         sys.exit(2)
@@ -96,9 +98,16 @@ def build(settings, lang, as_json):
     if not outcome.ok:
         _report_failure(console, outcome, as_json, settings, lang)
         sys.exit(1)
+    if outcome.stage == "unchanged":
+        console.print(f"[green]Nothing new:[/] the graph and the shapes equal release {outcome.release.name}, "
+                      "which stays in service; nothing was published.")
+        return
     counts = ", ".join(f"{v} {k}" for k, v in outcome.counts.items())
     timings = ", ".join(f"{k} {v:.1f}s" for k, v in outcome.timings.items())
-    console.print(f"[green]Built release[/] {outcome.release.name}: {counts}. ({timings})")
+    changes = json.loads((outcome.release / "manifest.json").read_text(encoding="utf-8")).get("changes") or {}
+    against = (f" Against {changes['previous']}: +{changes['added']} −{changes['removed']} statements."
+               if changes.get("previous") else "")
+    console.print(f"[green]Built release[/] {outcome.release.name}: {counts}.{against} ({timings})")
 
 
 @main.command()

@@ -16,6 +16,7 @@ from .sitemap import write_sitemap
 RELEASE_STEPS = (write_release_metadata, write_search_index, write_sitemap, write_summary)
 
 
-def build(settings, language: str = "de", progress=lambda step: None) -> pipeline.Outcome:
-    """A production build: validate and publish with every release step."""
-    return pipeline.build(settings, language, progress, steps=RELEASE_STEPS)
+def build(settings, language: str = "de", progress=lambda step: None, force: bool = False) -> pipeline.Outcome:
+    """A production build: validate and publish with every release step (``force``: even when the
+    graph equals the current release's)."""
+    return pipeline.build(settings, language, progress, steps=RELEASE_STEPS, force=force)

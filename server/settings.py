@@ -183,6 +183,13 @@ class Settings:
             "`<build_dir>/responses`, `off` = none (each process keeps only its `IKPE_PAGE_CACHE_MB`).")
     response_cache_disk_mb: int = setting(
         2048, "Megabytes at most per release in `IKPE_RESPONSE_CACHE_DIR` (0 = off).", int)
+    # release history (issue 15, docs/versions.md)
+    history_keep_releases: int = setting(
+        100, "Release history: how many releases (the current one included) stay addressable as mementos; "
+             "older ones answer 410 (0 = no bound by count).", int)
+    history_keep_days: int = setting(
+        0, "Release history: releases older than this many days answer 410, except the current one "
+           "(0 = no bound by age).", int)
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))

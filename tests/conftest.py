@@ -107,6 +107,15 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture(scope="session")
+def history(tmp_path_factory):
+    """Three releases with changes between them (tests/history_builds.py); older release folders are
+    pruned, so everything past is read from the release history."""
+    from history_builds import three_releases
+
+    return three_releases(tmp_path_factory.mktemp("history"), keep_releases=0)
+
+
 @pytest.fixture()
 def data_copy(tmp_path) -> Path:
     """A writable copy of data/, ontology/ and shapes/ for tests that break the source data."""

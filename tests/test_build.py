@@ -124,7 +124,7 @@ def private_build(tmp_path):
 def test_new_build_switches_atomically_and_prunes_old_releases(private_build):
     built = []
     for _ in range(5):
-        outcome = build(private_build)
+        outcome = build(private_build, force=True)
         assert outcome.ok, [str(p) for p in outcome.problems]
         current = (private_build.build_dir / "current").resolve()
         assert current == outcome.release.resolve()

@@ -14,7 +14,6 @@ of the app on a live server, both started here (``servers.Nginx``, ``servers.Liv
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from history_builds import set_vidot_label
 from server.settings import PROJECT_ROOT, load_settings
 from server.web.app import create_app
 from servers import NGINX, LiveServer, Nginx
@@ -210,14 +210,6 @@ def test_a_cached_copy_is_served_while_the_store_is_down(build_dir, tmp_path):
 
 
 # -- a release switch --------------------------------------------------------------------------------
-def set_label(data: Path, label: str) -> None:
-    people = data / "people.yaml"
-    text = people.read_text(encoding="utf-8")
-    new = re.sub(r"(- id: person/viviane-vidot\n  type: Person\n  label:\n    de: )[^\n]*", rf"\g<1>{label}", text)
-    assert new != text
-    people.write_text(new, encoding="utf-8")
-
-
 def cli_build(data: Path, build: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "server.cli", "--data", str(data), "--build-dir", str(build),
                              "build"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
@@ -255,7 +247,7 @@ def eventually(condition, seconds: float = 5) -> bool:
 
 def test_release_switch_is_revalidated_by_etag(data_copy, tmp_path):
     data, build = data_copy / "data", tmp_path / "build"
-    set_label(data, "Viviane Vidot Fassung1")
+    set_vidot_label(data, "Viviane Vidot Fassung1")
     cli_build(data, build)
     old = current_id(build)
     with Stack(tmp_path / "nginx", make_app(build, cache_max_age=1)) as stack:
@@ -267,7 +259,7 @@ def test_release_switch_is_revalidated_by_etag(data_copy, tmp_path):
         assert eventually(lambda: any(status == 304 and old in (tag or "") for _, p, tag, status, _ in stack.app.seen
                                       if p == SWITCHED[0][0]))
 
-        set_label(data, "Viviane Vidot Fassung2")
+        set_vidot_label(data, "Viviane Vidot Fassung2")
         cli_build(data, build)  # the new release is switched to by the build
         new = current_id(build)
         assert new != old

@@ -1,9 +1,11 @@
 """The store and the dump files of a release, written from the release's N-Triples.
 
-Runs in a process of its own (``python -m server.kg.dumps <incoming folder> <graph name>``), started by
-:class:`server.kg.release.ReleaseWriter` while the build validates the graph: the two take about
-as long as each other at a million triples and the machine has more than one core. The process
-reads ``<incoming>/graph.nt``, writes ``store/`` and ``dumps/``, and reports in ``dumps.json``;
+Runs in a process of its own (``python -m server.kg.dumps <incoming folder> <graph name> <JSON of the
+release entry, previous release and retention>``), started by :class:`server.kg.release.ReleaseWriter`
+while the build validates the graph: the two take about as long as each other at a million triples
+and the machine has more than one core. The process reads ``<incoming>/graph.nt``, puts it in
+canonical sorted form (:mod:`.changes`), writes ``store/``, ``dumps/``, the changes against the
+previous release and the history (:mod:`.history`), and reports in ``dumps.json``;
 it dies with the build (``PR_SET_PDEATHSIG``), so a killed build leaves only an ``.incoming-*``
 folder, which the next build removes.
 """
@@ -22,6 +24,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .changes import canonicalize_file, read_lines, sorted_lines_of, write_changeset
+from .history import CHANGES, Retention, extend_history
 from .namespaces import PREFIXES
 
 GRAPH_FILE = "graph.nt"      # the validated graph's N-Triples, handed over by the build
@@ -93,15 +97,21 @@ class _DefaultAndNamed(io.RawIOBase):
         return size
 
 
-def write_store_and_dumps(folder: Path, graph_name: str) -> dict:
-    """Load ``folder/graph.nt`` into ``folder/store`` and write every dump; returns the report.
+def write_store_and_dumps(folder: Path, graph_name: str, release: dict | None = None) -> dict:
+    """Load ``folder/graph.nt`` into ``folder/store`` and write every dump, and (with ``release``: its
+    ``entry``, ``previous`` release folder or None, ``retention``) the changes and the history;
+    returns the report. ``ikpe.nt.gz`` holds the canonical sorted lines the changes are taken from.
 
     The store holds the data twice: in its default graph (what the pages and the catalog read) and
     in the named graph ``graph_name``, so the SPARQL dataset (the data as default graph and as that
     named graph) is the same whether it is served from this store or from a copy in memory.
     """
     timings, started = {}, time.perf_counter()
-    source = folder / GRAPH_FILE
+    source = folder / "canonical.nt"
+    triples = canonicalize_file(folder / GRAPH_FILE, source)
+    (folder / GRAPH_FILE).unlink()
+    timings["canonical form"] = time.perf_counter() - started
+    started = time.perf_counter()
     store = ox.Store(str(folder / "store"))
     # One N-Quads document with both copies: its blank node labels name the same nodes in both
     # graphs (two separate loads would give each copy blank nodes of its own).
@@ -128,9 +138,33 @@ def write_store_and_dumps(folder: Path, graph_name: str) -> dict:
     del store
     (folder / "dumps" / "SHA256SUMS").write_text(
         "".join(f"{info['sha256']}  {name}\n" for name, info in files.items()), encoding="utf-8")
-    source.unlink()
     timings["dumps"] = time.perf_counter() - started
-    return {"files": files, "timings": timings, "named_graph": graph_name}
+    report = {"files": files, "timings": timings, "named_graph": graph_name, "triples": triples}
+    if release is not None:
+        report["changes"] = write_history(folder, source, dict(release["entry"], triples=triples),
+                                          release["previous"], Retention(**release["retention"]), timings)
+    source.unlink()
+    return report
+
+
+def write_history(folder: Path, statements: Path, entry: dict, previous: str | None, retention: Retention,
+                  timings: dict) -> dict:
+    """``changes/`` against the previous release (if there is one) and ``history/``; the counts."""
+    started = time.perf_counter()
+    previous_folder = Path(previous) if previous else None
+    counts = None
+    entry = dict(entry, previous=None, added=entry["triples"], removed=0)
+    if previous_folder is not None and (previous_folder / "dumps" / "ikpe.nt.gz").exists():
+        old = sorted_lines_of(previous_folder / "dumps" / "ikpe.nt.gz", folder / "previous.canonical.nt")
+        counts = write_changeset(read_lines(old), read_lines(statements), folder / CHANGES)
+        if old.parent == folder:
+            old.unlink()
+        entry = dict(entry, previous=previous_folder.name, added=counts.added, removed=counts.removed)
+    timings["changes"] = time.perf_counter() - started
+    started = time.perf_counter()
+    extend_history(previous_folder, folder, entry, statements, counts, retention)
+    timings["history"] = time.perf_counter() - started
+    return {key: entry[key] for key in ("previous", "added", "removed")}
 
 
 def _die_with_parent() -> None:
@@ -140,10 +174,10 @@ def _die_with_parent() -> None:
         pass
 
 
-def main(folder: Path, graph_name: str) -> int:
+def main(folder: Path, graph_name: str, release: dict | None = None) -> int:
     _die_with_parent()
     try:
-        report = write_store_and_dumps(folder, graph_name)
+        report = write_store_and_dumps(folder, graph_name, release)
     except Exception as error:  # noqa: BLE001 — reported to the build, which says what failed
         report = {"error": f"{type(error).__name__}: {error}"}
     try:
@@ -155,4 +189,4 @@ def main(folder: Path, graph_name: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]), sys.argv[2]))
+    sys.exit(main(Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]) if len(sys.argv) > 3 else None))

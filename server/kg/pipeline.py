@@ -17,7 +17,8 @@ from .mapping import SourceIndex, check_references, load_records
 from .messages import message
 from .namespaces import graph_name
 from .problems import Location, ProblemList
-from .release import ReleaseStep, ReleaseWriter, build_lock, prune_releases
+from .history import Retention
+from .release import ReleaseStep, ReleaseWriter, build_lock, current_release, prune_releases
 from .validate import load_turtle_dir, shacl_problems
 
 
@@ -44,6 +45,21 @@ def source_digest(settings) -> str:
                 digest.update(path.relative_to(folder.parent).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def shapes_digest(settings) -> str:
+    """The shapes' files: with the graph, what a release publishes (under ``/def/``)."""
+    digest = hashlib.sha256()
+    for path in sorted(settings.shapes_dir.rglob("*.ttl")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _previous_manifest(settings) -> dict:
+    import json
+
+    folder = current_release(settings.build_dir)
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8")) if folder else {}
 
 
 def _geometry_location(data_dir: Path) -> Location:
@@ -116,24 +132,35 @@ def assemble(settings, language: str = "de", progress=lambda step: None) -> Outc
 
 
 def build(settings, language: str = "de", progress=lambda step: None, *,
-          steps: Sequence[ReleaseStep]) -> Outcome:
+          steps: Sequence[ReleaseStep], force: bool = False) -> Outcome:
     """Validate and publish. While SHACL runs, another process writes store and dumps and this one
     then runs the release steps; the release is switched to only when the graph conforms (otherwise
     it is removed unpublished).
 
     ``steps``: the release steps of the areas above this package (catalog, search index …), run in
     order after the build's own (the ``/def/`` documents) and before the switch; the production
-    list is ``server.release_steps.RELEASE_STEPS``."""
+    list is ``server.release_steps.RELEASE_STEPS``.
+
+    A graph equal to the current release's (statement for statement, blank nodes canonically) with
+    the same shapes publishes nothing: the outcome's stage is "unchanged". ``force`` publishes anyway
+    (e.g. after a change of the code that writes the release)."""
     with build_lock(settings.build_dir):
         mapped = map_sources(settings, progress, language)
         if not mapped.ok:
             return mapped
         digest = source_digest(settings)
-        writer = ReleaseWriter(mapped.graph, settings.build_dir, digest, graph_name(settings.public_base))
-        metadata = {"source_digest": digest, "public_base": settings.public_base, "counts": mapped.counts}
+        retention = Retention(settings.history_keep_releases, settings.history_keep_days)
+        writer = ReleaseWriter(mapped.graph, settings.build_dir, digest, graph_name(settings.public_base), retention)
+        metadata = {"source_digest": digest, "shapes_digest": shapes_digest(settings),
+                    "public_base": settings.public_base, "counts": mapped.counts}
+        same_shapes = not force and _previous_manifest(settings).get("shapes_digest") == metadata["shapes_digest"]
         outcome = _release_while_validating(mapped, writer, metadata, settings, language, progress,
-                                            [write_definitions, *steps])
-        if outcome.ok:
+                                            [write_definitions, *steps],
+                                            nothing_new=lambda: same_shapes and writer.graph_unchanged)
+        if outcome.ok and same_shapes and writer.graph_unchanged:
+            writer.abandon()
+            outcome.stage, outcome.release = "unchanged", writer.previous
+        elif outcome.ok:
             progress("switch")
             outcome.release = writer.publish()
             outcome.stage = "done"
@@ -142,7 +169,7 @@ def build(settings, language: str = "de", progress=lambda step: None, *,
 
 
 def _release_while_validating(mapped: Outcome, writer: ReleaseWriter, metadata: dict, settings,
-                              language: str, progress, steps) -> Outcome:
+                              language: str, progress, steps, nothing_new=lambda: False) -> Outcome:
     """SHACL in a thread of its own (pyshacl-turbo validates in Rust, without holding the GIL) while
     this thread waits for store and dumps and runs the release steps: the two cores work on both.
     The prepared release is abandoned when the graph does not conform; validation problems are
@@ -157,7 +184,8 @@ def _release_while_validating(mapped: Outcome, writer: ReleaseWriter, metadata: 
 
         try:
             try:
-                prepared = writer.prepare(mapped.graph, metadata, progress, steps, settings, stop=failed)
+                prepared = writer.prepare(mapped.graph, metadata, progress, steps, settings,
+                                          stop=lambda: failed() or nothing_new())
             except BaseException:
                 wait([validation])
                 if not failed():  # the graph conforms: the step's failure is the one to report

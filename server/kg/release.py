@@ -6,6 +6,10 @@ Layout of ``build/``::
                                           and again in the SPARQL dataset's named graph
     releases/<release-id>/dumps/          ikpe.ttl, ikpe.nt.gz, ikpe.jsonld, ikpe.rdf, SHA256SUMS
     releases/<release-id>/def/            the ontology and shapes documents served under ``/def/``
+    releases/<release-id>/changes/        added.nt.gz, removed.nt.gz: the statements changed against
+                                          the release before (:mod:`.changes`)
+    releases/<release-id>/history/        every statement ever published with the span of releases
+    releases/<release-id>/history.json    in which it held, and the releases (:mod:`.history`)
     releases/<release-id>/manifest.json   what was built, when, from what
     current -> releases/<release-id>      the release being served (a symlink, replaced atomically)
     responses/<release-id>/               the servers' response cache (if not configured elsewhere);
@@ -37,6 +41,7 @@ from rdflib import Graph
 
 from ..processes import start_module
 from .dumps import GRAPH_FILE, REPORT_FILE
+from .history import Retention
 from .namespaces import graph_name
 
 
@@ -82,7 +87,8 @@ class ReleaseWriter:
     ``.incoming-*`` folder that :func:`prune_releases` removes.
     """
 
-    def __init__(self, graph: Graph, build_dir: Path, source_digest: str, graph_name: str):
+    def __init__(self, graph: Graph, build_dir: Path, source_digest: str, graph_name: str,
+                 retention: Retention = Retention()):
         started = time.perf_counter()
         self.build_dir = build_dir
         releases = build_dir / "releases"
@@ -101,8 +107,13 @@ class ReleaseWriter:
         except BaseException:
             shutil.rmtree(self.incoming, ignore_errors=True)
             raise
-        self._process = start_module("server.kg.dumps", str(self.incoming), graph_name,
+        self.previous = current_release(build_dir)
+        history = {"entry": {"id": release_id, "created": self.created.isoformat()},
+                   "previous": str(self.previous) if self.previous else None,
+                   "retention": {"releases": retention.releases, "days": retention.days}}
+        self._process = start_module("server.kg.dumps", str(self.incoming), graph_name, json.dumps(history),
                                      stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.changes: dict | None = None
         self.timings = {"serialise": time.perf_counter() - started}
 
     def abandon(self) -> None:
@@ -126,7 +137,13 @@ class ReleaseWriter:
         (self.incoming / REPORT_FILE).unlink()
         self.timings.update(report["timings"])
         self.named_graph = report["named_graph"]
+        self.changes = report.get("changes")
         return report["files"]
+
+    @property
+    def graph_unchanged(self) -> bool:
+        """Store and dumps are written, and the graph equals the previous release's statement for statement."""
+        return bool(self.changes and self.changes["previous"] and not (self.changes["added"] or self.changes["removed"]))
 
     def prepare(self, graph: Graph, metadata: dict, progress=lambda step: None,
                 steps: Sequence[ReleaseStep] = (), settings=None, stop=lambda: False) -> bool:
@@ -141,7 +158,8 @@ class ReleaseWriter:
             raise
         started = time.perf_counter()
         manifest = dict(metadata, release=self.release_id, created=self.created.isoformat(),
-                        triples=len(graph), dumps=files, store={"named_graph": self.named_graph})
+                        triples=len(graph), dumps=files, store={"named_graph": self.named_graph},
+                        changes=self.changes)
         try:
             for step in steps:
                 if stop():

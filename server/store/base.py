@@ -114,6 +114,11 @@ class Snapshot(ABC):
     def dispatch_public_query(self, paths: PublicQueryPaths[T]) -> T:
         """Call the one of ``paths`` that evaluates a public query on this release."""
 
+    def history(self):
+        """The release history this release carries (``server.store.history.ReleaseHistory``), or None
+        (a release built before the history was kept, or a store that keeps none)."""
+        return None
+
 
 class GraphStore(ABC):
     """Read access to the published graph, one release at a time."""

@@ -55,6 +55,28 @@ def to_oxigraph(term):
     raise TypeError(f"unexpected term {term!r}")
 
 
+def rows_of(solutions) -> list[dict]:
+    """pyoxigraph SELECT solutions as dicts of variable name → rdflib term (unbound ones absent)."""
+    names = [v.value for v in solutions.variables]
+    rows = []
+    for solution in solutions:
+        row = {}
+        for name in names:
+            value = solution[name]
+            if value is not None:
+                row[name] = to_rdflib(value)
+        rows.append(row)
+    return rows
+
+
+def graph_of(triples) -> Graph:
+    """pyoxigraph CONSTRUCT triples as an rdflib graph."""
+    graph = result_graph()
+    for triple in triples:
+        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+    return graph
+
+
 def load_memory_copy(folder: Path, to_graph=None) -> ox.Store:
     """An in-memory store holding the release's triples (from its N-Triples dump)."""
     store = ox.Store()
@@ -77,43 +99,45 @@ def load_memory_copy_in_background(folder: Path, ready: Callable[[ox.Store], Non
     threading.Thread(target=load, name="ikpe-memory-copy", daemon=True).start()
 
 
-class EmbeddedSnapshot(Snapshot):
+class OxigraphReads(Snapshot):
+    """The reads of a snapshot whose ``_query`` asks a pyoxigraph store."""
+
+    def _query(self, query: str):
+        raise NotImplementedError
+
+    def select(self, query: str) -> list[dict]:
+        return rows_of(self._query(query))
+
+    def ask(self, query: str) -> bool:
+        return bool(self._query(query))
+
+    def construct(self, query: str) -> Graph:
+        return graph_of(self._query(query))
+
+
+class EmbeddedSnapshot(OxigraphReads):
     """One release read from its pyoxigraph store (on disk, or the copy in memory)."""
 
     def __init__(self, info: ReleaseInfo, store: ox.Store, mode: str):
         super().__init__(info, f"embedded:{info.path.parent.parent if info.path else ''}")
         self.oxigraph = store
         self.mode = mode
+        self._history = None  # opened on first use, then kept with the snapshot
 
     def _query(self, query: str):
         """The app's own queries see the published data as the default graph and no named graph (the
         on-disk store also holds it as the SPARQL dataset's named graph), as on a remote store."""
         return self.oxigraph.query(query, default_graph=ox.DefaultGraph(), named_graphs=[])
 
-    def select(self, query: str) -> list[dict]:
-        solutions = self._query(query)
-        names = [v.value for v in solutions.variables]
-        rows = []
-        for solution in solutions:
-            row = {}
-            for name in names:
-                value = solution[name]
-                if value is not None:
-                    row[name] = to_rdflib(value)
-            rows.append(row)
-        return rows
-
-    def ask(self, query: str) -> bool:
-        return bool(self._query(query))
-
-    def construct(self, query: str) -> Graph:
-        graph = result_graph()
-        for triple in self._query(query):
-            graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
-        return graph
-
     def dispatch_public_query(self, paths: PublicQueryPaths[T]) -> T:
         return paths.in_worker_processes(self.release().path)
+
+    def history(self):
+        if self._history is None:
+            from .history import ReleaseHistory  # history reads through this module's terms
+
+            self._history = ReleaseHistory.of(self.release().path) or False
+        return self._history or None
 
 
 class EmbeddedStore(GraphStore):

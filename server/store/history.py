@@ -1,0 +1,195 @@
+"""Reading the release history a release carries (written by :mod:`server.kg.history`): the releases,
+the releases in which a resource's description changed, and any retained release as a
+:class:`Snapshot` (its graph is the union of the spans that hold at it, queried from the history store).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..kg.history import HISTORY, parse_span, read_history
+from .base import PublicQueryPaths, ReleaseInfo, StoreUnavailable, T
+from .embedded import OxigraphReads
+
+
+class ReleaseGone(LookupError):
+    """The release existed but is beyond retention; ``oldest`` is the oldest retained release."""
+
+    def __init__(self, release: str, oldest: "PastRelease"):
+        super().__init__(f"Release {release} is no longer kept; the oldest kept release is {oldest.id}.")
+        self.release, self.oldest = release, oldest
+
+
+class UnknownRelease(LookupError):
+    """No release of this id was ever published."""
+
+
+@dataclass(frozen=True)
+class PastRelease:
+    """One entry of the history: id, time (timezone-aware), triple count, change counts."""
+
+    id: str
+    created: dt.datetime
+    triples: int
+    added: int
+    removed: int
+    previous: str | None
+    retained: bool
+    position: int
+
+    @classmethod
+    def from_entry(cls, entry: dict, position: int) -> "PastRelease":
+        return cls(entry["id"], dt.datetime.fromisoformat(entry["created"]), entry["triples"],
+                   entry.get("added", 0), entry.get("removed", 0), entry.get("previous"),
+                   entry.get("retained", True), position)
+
+
+def parse_http_date(value: str) -> dt.datetime:
+    """An RFC 1123 date as HTTP sends it (``Accept-Datetime``); ValueError if it is none."""
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"not an HTTP date (RFC 1123, e.g. 'Thu, 03 Dec 2026 15:00:00 GMT'): {value[:80]!r}") from None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(f"an HTTP date needs the zone GMT: {value[:80]!r}")
+    return moment
+
+
+class ReleaseHistory:
+    """The history carried by one release folder (read-only; opened on first use)."""
+
+    def __init__(self, folder: Path, data: dict):
+        self.folder = folder
+        self.releases = [PastRelease.from_entry(e, i) for i, e in enumerate(data["releases"])]
+        self.retention = data.get("retention", {})
+        self._by_id = {r.id: r for r in self.releases}
+        self._store: ox.Store | None = None
+        self._lock = threading.Lock()
+        self._spans: dict[str, list[ox.NamedNode]] = {}
+
+    @classmethod
+    def of(cls, folder: Path | None) -> "ReleaseHistory | None":
+        data = read_history(folder) if folder is not None else None
+        return cls(folder, data) if data and (folder / HISTORY).is_dir() else None
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    try:
+                        self._store = ox.Store.read_only(str(self.folder / HISTORY))
+                    except OSError as error:
+                        raise StoreUnavailable(f"The release history cannot be opened: {error}") from None
+        return self._store
+
+    # -- releases --------------------------------------------------------------------------------
+    @property
+    def retained(self) -> list[PastRelease]:
+        return [r for r in self.releases if r.retained]
+
+    @property
+    def current(self) -> PastRelease:
+        return self.releases[-1]
+
+    def release(self, release_id: str) -> PastRelease:
+        """The retained release of this id; :class:`ReleaseGone` or :class:`UnknownRelease` otherwise."""
+        found = self._by_id.get(release_id)
+        if found is None:
+            raise UnknownRelease(f"No release {release_id[:80]!r} was ever published here.")
+        if not found.retained:
+            raise ReleaseGone(release_id, self.retained[0])
+        return found
+
+    def at(self, moment: dt.datetime) -> PastRelease:
+        """The release in service at ``moment``: the last retained one created at or before it, the
+        first retained one for a moment before it (RFC 7089: the closest memento)."""
+        chosen = self.retained[0]
+        for release in self.retained:
+            if release.created <= moment:
+                chosen = release
+        return chosen
+
+    def neighbours(self, releases: list[PastRelease], release: PastRelease) -> dict[str, PastRelease]:
+        """first/last/prev/next among ``releases`` (sorted) around ``release``."""
+        out = {"first": releases[0], "last": releases[-1]}
+        before = [r for r in releases if r.position < release.position]
+        after = [r for r in releases if r.position > release.position]
+        if before:
+            out["prev"] = before[-1]
+        if after:
+            out["next"] = after[0]
+        return out
+
+    # -- resources -------------------------------------------------------------------------------
+    def versions_of(self, iri: str) -> list[PastRelease]:
+        """The retained releases in which the statements about ``iri`` (as subject) changed: where it
+        first appeared, each change, and its removal. Empty for an IRI the history never held."""
+        points = set()
+        for quad in self.store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+            span = parse_span(quad.graph_name) if isinstance(quad.graph_name, ox.NamedNode) else None
+            if span is not None:
+                points.add(span[0])
+                if span[1] is not None:
+                    points.add(span[1])
+        found = sorted((self._by_id[p] for p in points if p in self._by_id), key=lambda r: r.position)
+        if found and not found[0].retained:  # it held before retention: the oldest retained release shows it
+            oldest = self.retained[0]
+            found = [oldest] + [r for r in found if r.retained and r.position > oldest.position]
+        return [r for r in found if r.retained]
+
+    def spans_at(self, release: PastRelease) -> list[ox.NamedNode]:
+        """The span graphs whose statements hold at ``release``: together, its graph."""
+        if release.id in self._spans:
+            return self._spans[release.id]
+        spans = []
+        for graph in self.store.named_graphs():
+            span = parse_span(graph) if isinstance(graph, ox.NamedNode) else None
+            if span is None:
+                continue
+            first, end = self._by_id.get(span[0]), self._by_id.get(span[1]) if span[1] else None
+            if first is not None and first.position <= release.position and (
+                    span[1] is None or (end is not None and release.position < end.position)):
+                spans.append(graph)
+        self._spans[release.id] = spans
+        return spans
+
+    def snapshot(self, release: PastRelease, current: ReleaseInfo) -> "PastSnapshot":
+        return PastSnapshot(self, release, current)
+
+
+class PastSnapshot(OxigraphReads):
+    """A retained release read from the history store: the same queries as on the release's own store.
+    ``release()`` describes the past release; ``carrier`` is the release in service whose history
+    answers (its folder holds the history store)."""
+
+    mode = "history"
+
+    def __init__(self, history: ReleaseHistory, release: PastRelease, carrier: ReleaseInfo):
+        manifest = {"release": release.id, "created": release.created.isoformat(), "triples": release.triples,
+                    "past": True}
+        super().__init__(ReleaseInfo(release.id, release.created.isoformat(), manifest, None),
+                         f"history:{carrier.path}")
+        self.history, self.past, self.carrier = history, release, carrier
+        self._spans = history.spans_at(release)
+
+    @property
+    def spans(self) -> list[str]:
+        return [g.value for g in self._spans]
+
+    def _query(self, query: str):
+        return self.history.store.query(query, default_graph=self._spans or [ox.NamedNode("urn:ikpe:empty")],
+                                        named_graphs=[])
+
+    def statements(self):
+        """Every statement of the release (pyoxigraph triples), e.g. to write it again."""
+        return (t for t in self._query("CONSTRUCT WHERE { ?s ?p ?o }"))
+
+    def dispatch_public_query(self, paths: PublicQueryPaths[T]) -> T:
+        return paths.in_worker_processes(self.carrier.path)
