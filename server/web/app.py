@@ -45,6 +45,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(StoreError, store_unavailable)
 
+    from . import versions
+
+    versions.init_app(app)  # 404/410 for releases never published or no longer kept
+
     from . import access_log, health, limits
 
     app.register_blueprint(health.blueprint)
