@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .kg.pipeline import assemble, build as run_build
 from .kg.release import BuildLockedError
-from .release_steps import RELEASE_STEPS
+from .release_steps import RELEASE_STEPS, republish
 from .report import print_problems, problems_json
 from .settings import PROJECT_ROOT, load_settings
 
@@ -108,6 +108,79 @@ def build(settings, lang, as_json, force):
     against = (f" Against {changes['previous']}: +{changes['added']} −{changes['removed']} statements."
                if changes.get("previous") else "")
     console.print(f"[green]Built release[/] {outcome.release.name}: {counts}.{against} ({timings})")
+
+
+def _history(settings):
+    """The release history carried by the current release, or exit with a message."""
+    from .kg.release import current_release
+    from .store.history import ReleaseHistory
+
+    folder = current_release(settings.build_dir)
+    history = ReleaseHistory.of(folder)
+    if history is None:
+        raise click.ClickException("No release history: build a release first (`ikpe-lod build`)."
+                                   if folder is None else f"Release {folder.name} carries no history "
+                                   "(built before histories were kept): build once more.")
+    return folder, history
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the releases as JSON.")
+@click.pass_obj
+def history(settings, as_json):
+    """List the releases: id, time, triples, statements added and removed, whether still kept."""
+    from rich.table import Table
+
+    _, past = _history(settings)
+    if as_json:
+        click.echo(json.dumps([{"release": r.id, "created": r.created.isoformat(), "triples": r.triples,
+                                "added": r.added, "removed": r.removed, "retained": r.retained,
+                                "current": r == past.current} for r in past.releases], indent=1))
+        return
+    table = Table("created (UTC)", "triples", "+ added", "− removed", "kept")
+    table.add_column("release", no_wrap=True)
+    for release in reversed(past.releases):
+        marker = " (current)" if release == past.current else ""
+        table.add_row(release.created.strftime("%Y-%m-%d %H:%M:%S"), str(release.triples), str(release.added),
+                      str(release.removed), "yes" if release.retained else "no (410)", release.id + marker)
+    Console().print(table)
+
+
+@main.command()
+@click.argument("release_id", metavar="RELEASE")
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Language of the messages.")
+@click.pass_obj
+def rollback(settings, release_id, lang):
+    """Publish the graph of an older RELEASE again, as a new release (atomic, like a build)."""
+    from rdflib import Graph
+
+    from .store.base import ReleaseInfo
+    from .store.embedded import to_rdflib
+    from .store.history import ReleaseGone, UnknownRelease
+
+    folder, past = _history(settings)
+    try:
+        release = past.release(release_id)
+    except (UnknownRelease, ReleaseGone) as error:
+        raise click.ClickException(str(error)) from None
+    if release == past.current:
+        raise click.ClickException(f"Release {release_id} is the current release already.")
+    console = Console()
+    graph = Graph()
+    for triple in past.snapshot(release, ReleaseInfo.from_folder(folder)).statements():
+        graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+    progress, step = _progress(console)
+    try:
+        with progress:
+            outcome = republish(settings, graph, {"rollback_of": release.id}, lang, step)
+    except BuildLockedError as error:
+        console.print(f"[red]{error}[/]")
+        sys.exit(2)
+    if not outcome.ok:
+        _report_failure(console, outcome, False, settings, lang)
+        sys.exit(1)
+    console.print(f"[green]Rolled back:[/] release {outcome.release.name} publishes the graph of {release.id} "
+                  f"({len(graph)} triples).")
 
 
 @main.command()

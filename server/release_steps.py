@@ -20,3 +20,8 @@ def build(settings, language: str = "de", progress=lambda step: None, force: boo
     """A production build: validate and publish with every release step (``force``: even when the
     graph equals the current release's)."""
     return pipeline.build(settings, language, progress, steps=RELEASE_STEPS, force=force)
+
+
+def republish(settings, graph, note: dict, language: str = "de", progress=lambda step: None) -> pipeline.Outcome:
+    """Publish a graph published before (a rollback) as a new release, with every release step."""
+    return pipeline.republish(settings, graph, note, language, progress, steps=RELEASE_STEPS)

@@ -21,6 +21,8 @@ import pytest
 from rdflib import Graph, Literal
 
 from server.settings import PROJECT_ROOT
+from server.store.base import ReleaseInfo
+from server.store.history import ReleaseHistory
 
 FIXTURES = Path(__file__).parent / "fixtures" / "broken-data"
 CASES = sorted(FIXTURES.glob("*.yaml"))
@@ -60,6 +62,14 @@ def assert_complete(release: Path) -> None:
     for name, info in manifest["dumps"].items():
         assert hashlib.sha256((release / "dumps" / name).read_bytes()).hexdigest() == info["sha256"]
         assert f"{info['sha256']}  {name}" in sums
+    # the release history: written whole with the release (server/kg/history.py)
+    history = ReleaseHistory.of(release)
+    assert history is not None and history.current.id == manifest["release"]
+    if manifest["changes"]["previous"]:
+        assert {p.name for p in (release / "changes").iterdir()} == {"added.nt.gz", "removed.nt.gz"}
+        assert history.releases[-2].id == manifest["changes"]["previous"]
+    snapshot = history.snapshot(history.current, ReleaseInfo.from_folder(release))
+    assert sum(1 for _ in snapshot.statements()) == history.current.triples
 
 
 @pytest.fixture(scope="module")
@@ -248,13 +258,15 @@ def test_numbers_are_read_as_text_and_keep_leading_zeros(tmp_path):
 
 
 def test_sigkill_during_build_keeps_old_release_and_next_build_succeeds(baseline, tmp_path):
-    """Kill a running build at several moments; the old release keeps being served."""
+    """Kill a running build at several moments (``--force``: each publishes, the history included); the
+    old release keeps being served, and its history stays whole."""
     good_data, _, _ = baseline
     build_dir = tmp_path / "build"
     first = cli("build", data=good_data, build_dir=build_dir)
     assert first.returncode == 0, first.stdout + first.stderr
     env = dict(os.environ, COLUMNS="220")
-    command = [sys.executable, "-m", "server.cli", "--data", str(good_data), "--build-dir", str(build_dir), "build"]
+    command = [sys.executable, "-m", "server.cli", "--data", str(good_data), "--build-dir", str(build_dir), "build",
+               "--force"]
     # measure how long a build takes, then kill at moments spread over that time
     started = time.monotonic()
     assert subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True).returncode == 0
@@ -279,7 +291,7 @@ def test_sigkill_during_build_keeps_old_release_and_next_build_succeeds(baseline
             assert_complete(build_dir / "current")
             before = state
     assert interrupted >= 3, "the builds were not killed before their switch"
-    result = cli("build", data=good_data, build_dir=build_dir)
+    result = cli("build", "--force", data=good_data, build_dir=build_dir)
     assert result.returncode == 0, result.stdout + result.stderr
     after = release_state(build_dir)
     assert after["target"] != before["target"]

@@ -148,24 +148,40 @@ def build(settings, language: str = "de", progress=lambda step: None, *,
         mapped = map_sources(settings, progress, language)
         if not mapped.ok:
             return mapped
-        digest = source_digest(settings)
-        retention = Retention(settings.history_keep_releases, settings.history_keep_days)
-        writer = ReleaseWriter(mapped.graph, settings.build_dir, digest, graph_name(settings.public_base), retention)
-        metadata = {"source_digest": digest, "shapes_digest": shapes_digest(settings),
-                    "public_base": settings.public_base, "counts": mapped.counts}
-        same_shapes = not force and _previous_manifest(settings).get("shapes_digest") == metadata["shapes_digest"]
-        outcome = _release_while_validating(mapped, writer, metadata, settings, language, progress,
-                                            [write_definitions, *steps],
-                                            nothing_new=lambda: same_shapes and writer.graph_unchanged)
-        if outcome.ok and same_shapes and writer.graph_unchanged:
-            writer.abandon()
-            outcome.stage, outcome.release = "unchanged", writer.previous
-        elif outcome.ok:
-            progress("switch")
-            outcome.release = writer.publish()
-            outcome.stage = "done"
-            prune_releases(settings.build_dir, settings.keep_releases)
-        return outcome
+        return _publish(mapped, settings, language, progress, steps, force, {})
+
+
+def republish(settings, graph: Graph, note: dict, language: str = "de", progress=lambda step: None, *,
+              steps: Sequence[ReleaseStep]) -> Outcome:
+    """Validate ``graph`` (a graph published before, e.g. an older release's for a rollback) against
+    the shapes and publish it as a new release like a build; ``note`` goes into the manifest."""
+    with build_lock(settings.build_dir):
+        ontology = load_turtle_dir(settings.ontology_dir)
+        counts = {"published triples": len(graph)}
+        mapped = Outcome(ProblemList(), "mapped", graph=graph, counts=counts, context=(ontology, SourceIndex()))
+        return _publish(mapped, settings, language, progress, steps, True, note)
+
+
+def _publish(mapped: Outcome, settings, language: str, progress, steps: Sequence[ReleaseStep], force: bool,
+             note: dict) -> Outcome:
+    digest = source_digest(settings)
+    retention = Retention(settings.history_keep_releases, settings.history_keep_days)
+    writer = ReleaseWriter(mapped.graph, settings.build_dir, digest, graph_name(settings.public_base), retention)
+    metadata = {"source_digest": digest, "shapes_digest": shapes_digest(settings),
+                "public_base": settings.public_base, "counts": mapped.counts, **note}
+    same_shapes = not force and _previous_manifest(settings).get("shapes_digest") == metadata["shapes_digest"]
+    outcome = _release_while_validating(mapped, writer, metadata, settings, language, progress,
+                                        [write_definitions, *steps],
+                                        nothing_new=lambda: same_shapes and writer.graph_unchanged)
+    if outcome.ok and same_shapes and writer.graph_unchanged:
+        writer.abandon()
+        outcome.stage, outcome.release = "unchanged", writer.previous
+    elif outcome.ok:
+        progress("switch")
+        outcome.release = writer.publish()
+        outcome.stage = "done"
+        prune_releases(settings.build_dir, settings.keep_releases)
+    return outcome
 
 
 def _release_while_validating(mapped: Outcome, writer: ReleaseWriter, metadata: dict, settings,
