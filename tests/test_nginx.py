@@ -171,6 +171,23 @@ def test_sparql_is_never_cached(stack):
     assert sum(1 for m, p, _, _, _ in stack.app.seen if m == "GET" and p.startswith("/sparql?query=")) == 3
 
 
+def test_accept_datetime_bypasses_the_cache(history, tmp_path):
+    """A TimeGate request (Accept-Datetime) always reaches the app and never replaces the cached page;
+    the memento it leads to is cached like any page."""
+    path, old = "/doc/project/thilik", {"Accept-Datetime": "Thu, 01 Jan 2015 00:00:00 GMT"}
+    with Stack(tmp_path, make_app(history.settings.build_dir)) as running:
+        assert running.get(path).status_code == 200 and running.get(path).headers["X-Cache-Status"] == "HIT"
+        for _ in range(2):
+            gate = requests.get(running.url + path, headers={"Accept": HTML, **old}, allow_redirects=False, timeout=60)
+            assert gate.status_code == 302 and gate.headers["X-Cache-Status"] == "BYPASS"
+            assert gate.headers["Location"].startswith(f"/release/{history.releases[0]}/doc/")
+        assert running.app.count(path) == 3  # the first page and both TimeGate requests
+        assert running.get(path).status_code == 200  # the cached page is still the current one
+        memento = [running.get(gate.headers["Location"]) for _ in range(2)]
+        assert [m.headers["X-Cache-Status"] for m in memento] == ["MISS", "HIT"]
+        assert memento[1].headers["Memento-Datetime"] and memento[1].content == memento[0].content
+
+
 def test_error_answers_are_never_kept(tmp_path, build_dir):
     """503 (no release in service), 429 (past a client's request rate) and 500 reach the app each time."""
     empty = tmp_path / "empty-build"

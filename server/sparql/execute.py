@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..kg.history import HISTORY
 from ..store.embedded import load_memory_copy, load_memory_copy_in_background
 from . import results
 from .guard import Refused, refusal_for_engine_error, screen
@@ -32,6 +33,7 @@ class Job:
     graph_format: str | None                 # chosen for CONSTRUCT/DESCRIBE
     default_graphs: list[str] | None = None  # default-graph-uri (None: not given)
     named_graphs: list[str] | None = None    # named-graph-uri
+    spans: list[str] | None = None           # a past release: its span graphs in the release's history store
 
 
 @dataclass
@@ -49,6 +51,9 @@ class Config:
     max_rows: int
     federation_allow: tuple = ()
     prefixes: dict = field(default_factory=dict)
+
+
+EMPTY_GRAPH = ox.NamedNode("urn:ikpe:empty")
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Dataset:
     def __init__(self, folder: Path, config: Config, wait_for_copy: bool = False):
         self.folder = str(folder)
         self.graph = ox.NamedNode(config.graph_name)
+        self._history: ox.Store | None = None  # the release's history store, opened on the first past query
         store = ox.Store.read_only(str(folder / "store"))
         # a store built under another public base holds no named graph of this name
         named = [self.graph] if store.contains_named_graph(self.graph) else []
@@ -86,13 +92,21 @@ class Dataset:
         return self._view.data == self.graph
 
     def query(self, job: "Job", from_default: list[str], from_named: list[str]):
-        view = self._view
+        view = self._view if job.spans is None else self._past(job.spans)
         return view.store.query(job.query, **self.arguments(view, job, from_default, from_named))
+
+    def _past(self, spans: list[str]) -> _View:
+        """A past release: the union of its spans in the history store (docs/versions.md), no named graphs."""
+        if self._history is None:
+            self._history = ox.Store.read_only(str(Path(self.folder) / HISTORY))
+        return _View(self._history, [ox.NamedNode(s) for s in spans] or [EMPTY_GRAPH], [])
 
     def graphs(self, view: _View, iris: list[str], default: bool) -> list:
         nodes = []
         for iri in iris:
-            if iri == self.graph.value:
+            if iri == self.graph.value and isinstance(view.data, list):  # a past release: its spans
+                nodes.extend(view.data if default else [])
+            elif iri == self.graph.value:
                 nodes.append(view.data if default else self.graph)
             else:
                 nodes.append(ox.NamedNode(iri))  # not in the store: an empty graph

@@ -34,6 +34,7 @@ class QueryRequest:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     formats: list[str] = field(default_factory=list)  # values of the format parameters
+    release: str | None = None                        # `release`: query this past release (docs/versions.md)
 
 
 def body_limit(max_query_length: int) -> int:
@@ -79,11 +80,15 @@ def read_request(request, max_query_length: int) -> QueryRequest:
             status = 414 if request.method in ("GET", "HEAD") else 413
             raise ProtocolError(status, f"Query too long: {len(query)} characters, at most {max_query_length} "
                                         "(setting IKPE_SPARQL_MAX_QUERY_LENGTH).")
+    releases = [v.strip() for n, v in params if n == "release"]
+    if len(releases) > 1 or (releases and not releases[0]):
+        raise ProtocolError(400, "Name one release: at most one non-empty `release` parameter.")
     return QueryRequest(
         query,
         [v for n, v in params if n == "default-graph-uri"],
         [v for n, v in params if n == "named-graph-uri"],
         [v.strip() for n, v in params if n in FORMAT_PARAMETERS and v.strip()],
+        releases[0] if releases else None,
     )
 
 

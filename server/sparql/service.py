@@ -33,14 +33,16 @@ class PublicQuery(PublicQueryPaths[Answer]):
     ``cancelled`` (or None) says whether the client has gone."""
 
     def __init__(self, query_request: QueryRequest, choice: Choice, settings,
-                 engine: Callable[[Path], QueryEngine], cancelled: Callable[[], bool] | None = None):
+                 engine: Callable[[Path], QueryEngine], cancelled: Callable[[], bool] | None = None,
+                 spans: list[str] | None = None):
         self.request, self.choice, self.settings = query_request, choice, settings
         self.engine, self.cancelled = engine, cancelled
+        self.spans = spans  # a past release (server.store.history.PastSnapshot.spans), None: the release itself
 
     def in_worker_processes(self, folder: Path) -> Answer:
         """Raises QueryTimedOut, EngineBusy, WorkerLost or QueryCancelled (:mod:`.engine`)."""
         job = Job(self.request.query, str(folder), self.choice.results, self.choice.graph,
-                  self.request.default_graphs or None, self.request.named_graphs or None)
+                  self.request.default_graphs or None, self.request.named_graphs or None, self.spans)
         return self.engine(folder).run(job, self.settings.sparql_timeout, self.cancelled)
 
     def through_the_store(self, sparql) -> Answer:

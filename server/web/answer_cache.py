@@ -87,6 +87,8 @@ class AnswerReplay:
         """What the answer depends on, or None (not a query this layer handles). Reads a POST body and
         puts it back for Flask."""
         method = environ.get("REQUEST_METHOD")
+        if environ.get("HTTP_ACCEPT_DATETIME") or environ.get("HTTP_IF_NONE_MATCH"):
+            return None  # a TimeGate request (Flask redirects it), a revalidation (Flask may answer 304)
         if method == "GET":
             body = b""
         elif method == "POST":

@@ -49,6 +49,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     versions.init_app(app)  # 404/410 for releases never published or no longer kept
 
+    from . import memento
+
+    app.register_blueprint(memento.blueprint)  # after the URL checks: its TimeGate runs after them
+
     from . import access_log, health, limits
 
     app.register_blueprint(health.blueprint)

@@ -201,8 +201,9 @@ def document_view(local):
     return response.make_conditional(request)
 
 
-def _document(local: str, store, settings) -> Response:
-    """The complete answer of ``/doc/<local>`` (before the 304 check), or a redirect / 410 / error."""
+def _document(local: str, store, settings, prefix: str = "") -> Response:
+    """The complete answer of ``/doc/<local>`` (before the 304 check), or a redirect / 410 / error;
+    ``prefix``: the release-bound path of a memento (``/release/<id>``), for its own links."""
     local, suffix = _split_format(local, lambda name: resource_exists(store, settings.id_base + name))
     iri = settings.id_base + local
     gone = tombstone(store, iri)
@@ -214,8 +215,8 @@ def _document(local: str, store, settings) -> Response:
     media_type = _chosen_media_type(suffix)
     negotiated = suffix is None and not request.args.get("format")
     release = store.release()
-    base_path = "/doc/" + local
-    doc = document(store, settings, iri, base_path, release)
+    base_path = prefix + "/doc/" + local
+    doc = document(store, settings, iri, "/doc/" + local, release)  # a memento describes the original
     if doc is None:
         abort(404)
     if media_type != HTML_MEDIA_TYPE:

@@ -20,7 +20,8 @@ from . import answer_cache
 from .conneg import sparql_choice
 from .pipeline import QUERY_UI_POLICY
 from .query_engine import engine_of, engine_started, warm_up_in_background
-from .store_access import request_snapshot
+from . import sparql_versions
+from .store_access import carrier_snapshot, request_snapshot
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -65,6 +66,13 @@ def endpoint():
         choice = sparql_choice(request.headers.get("Accept"), query_request.formats)
     except ProtocolError as error:
         return plain(error.status, error.message, error.headers)
+    try:
+        moved = sparql_versions.timegate(query_request)
+        past = sparql_versions.pin_release(query_request.release) if query_request.release else None
+    except sparql_versions.NotThere as error:
+        return plain(error.status, error.message)
+    if moved is not None:
+        return moved
 
     if query_request.query is None:
         if request.method == "POST":
@@ -76,8 +84,11 @@ def endpoint():
                               "Without a query, this URL answers the service description (in an RDF format).")
         return service_description(choice.graph)
     if choice.html and request.method == "GET" and not query_request.formats:
-        return query_ui(query_request.query)  # a browser following a query link: show it in the UI
-    return run_query(query_request, choice)
+        return query_ui(query_request.query, past)  # a browser following a query link: show it in the UI
+    response = run_query(query_request, choice)
+    if request.method in ("GET", "HEAD"):
+        response.vary.add("Accept-Datetime")
+    return sparql_versions.memento_headers(response, past) if past is not None else response
 
 
 def preflight() -> Response:
@@ -124,10 +135,10 @@ def answer_of(query_request, choice):
     if answer is None:
         app = current_app._get_current_object()
         query = PublicQuery(query_request, choice, _settings(), lambda folder: engine_of(app, folder),
-                            client_gone_check())
+                            client_gone_check(), getattr(snapshot, "spans", None))
         answer = snapshot.dispatch_public_query(query)
         answer_cache.keep(cache_key, answer)
-    answer_cache.mark_replayable(cache_key, answer, release_id)
+    answer_cache.mark_replayable(cache_key, answer, carrier_snapshot().release().id)
     return answer
 
 
@@ -178,11 +189,18 @@ def service_description(fmt: str) -> Response:
     return Response(body, content_type=results.BY_NAME[fmt].content_type)
 
 
+def _release_in_service() -> str | None:
+    try:
+        return carrier_snapshot().release().id
+    except StoreUnavailable:
+        return None
+
+
 UI_PREFIXES = ("ikpe", "schema", "dcterms", "rdfs", "rdf", "skos", "org", "rov", "foaf", "prov", "dcat",
                "xsd", "owl", "geo", "void", "wd")
 
 
-def query_ui(query: str | None = None) -> Response:
+def query_ui(query: str | None = None, past=None) -> Response:
     from .i18n import current_language
 
     app = current_app._get_current_object()
@@ -199,7 +217,7 @@ def query_ui(query: str | None = None) -> Response:
                         "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10")
     html = render_template(
         "sparql.html", lang=lang, examples=items, prefixes=prefixes, initial_query=initial,
-        endpoint=url_for("sparql.endpoint"), settings=_settings(),
-        breadcrumbs=None)
+        endpoint=url_for("sparql.endpoint", release=past.id if past else None), settings=_settings(),
+        breadcrumbs=None, past=past, release_id=past.id if past is not None else _release_in_service())
     return Response(html, content_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": QUERY_UI_POLICY})

@@ -30,6 +30,17 @@ def request_snapshot() -> Snapshot:
     return snapshot
 
 
+def pin_snapshot(snapshot: Snapshot) -> None:
+    """Answer the rest of this request from ``snapshot`` (a past release: a memento, a release-bound query)."""
+    g.setdefault("ikpe_carrier", request_snapshot())  # the release in service, whose history was read
+    setattr(g, _PINNED, snapshot)
+
+
+def carrier_snapshot() -> Snapshot:
+    """The release in service for this request, also after :func:`pin_snapshot` pinned a past one."""
+    return g.get("ikpe_carrier") or request_snapshot()
+
+
 def answered_release_id() -> str | None:
     """The id of the release this request was answered from, or, if it read none, the release in
     service when the store can tell without a query (for the access log)."""

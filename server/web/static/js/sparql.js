@@ -72,6 +72,24 @@
     });
   }
 
+  // the query as a URL bound to one release: it answers the same years later (docs/versions.md)
+  function offerPermanentLink(yasgui) {
+    var box = document.getElementById("sparql-permalink");
+    if (!box) { return; }
+    var base = new URL(root.dataset.endpoint, window.location.href);
+    function update() {
+      var url = new URL(base.pathname, base);
+      url.searchParams.set("query", yasgui.getTab().getYasqe().getValue());
+      url.searchParams.set("release", box.dataset.release);
+      document.getElementById("sparql-permalink-query").href = url.href;
+      url.searchParams.set("format", "json");
+      document.getElementById("sparql-permalink-answer").href = url.href;
+      box.hidden = false;
+    }
+    yasgui.getTab().getYasqe().on("change", update);
+    update();
+  }
+
   usePrefixesOfThisHost();
   var yasgui = new Yasgui(root, {
     requestConfig: { endpoint: endpoint, method: "POST" },
@@ -86,6 +104,7 @@
   tab.setEndpoint(endpoint);
   tab.getYasqe().setValue(config.query);
   offerExamples(yasgui);
+  offerPermanentLink(yasgui);
   repairAccessibility();
   watchRedraws();
   window.ikpeYasgui = yasgui;
