@@ -61,7 +61,9 @@ def test_cached_answers_are_identical_to_uncached_ones(cached_app, uncached_app)
         names = {name for name, _ in second[1]}
         assert {"ETag", "Link", "Cache-Control", "Content-Type", "Last-Modified"} <= names, path
         negotiated = "." not in path.rsplit("/", 1)[-1] and "format=" not in path
-        assert ("Vary" in names) == (negotiated or "text/html" in dict(second[1])["Content-Type"]), path
+        vary = {v.strip().lower() for v in dict(second[1]).get("Vary", "").split(",")}
+        assert ("accept" in vary) == negotiated and "accept-datetime" in vary, path  # Memento: a TimeGate too
+        assert ("accept-language" in vary) == ("text/html" in dict(second[1])["Content-Type"]), path
     assert len(uncached_app.extensions[page_cache.EXTENSION]) == 0
 
 

@@ -100,7 +100,8 @@ def _known(endpoint: str) -> bool:
 
 def answer_from_cache():
     """Before a request: the kept answer of a release-only endpoint (made conditional), or None."""
-    if request.method not in ("GET", "HEAD") or request.endpoint is None or not _known(request.endpoint):
+    if request.method not in ("GET", "HEAD") or request.endpoint is None or not _known(request.endpoint) \
+            or "Accept-Datetime" in request.headers:  # Memento: a TimeGate may answer (server/web/memento.py)
         return None
     cached = page_cache.lookup(request_key(request_snapshot().release().id))
     return cached.make_conditional(request) if cached is not None else None

@@ -250,10 +250,11 @@ def citation(base_path: str) -> dict:
         history = history_or_none()
         past = history.release(release.id) if history is not None and release.id in {
             r.id for r in history.retained} else None
-        url = settings.public_base + (memento_path(past.id, base_path) if past is not None else base_path)
+        path = memento_path(past.id, base_path) if past is not None else base_path
     else:
-        url = settings.public_base + base_path
-    return {"url": url, "date": release_date(past) if past is not None else None, "licence": str(DATA_LICENSE)}
+        path = base_path
+    return {"url": settings.public_base + path, "path": path, "date": release_date(past) if past is not None else None,
+            "licence": str(DATA_LICENSE)}
 
 
 def original_path(base_path: str) -> str:
