@@ -97,13 +97,16 @@ def _start_history(store: ox.Store, statements: Path, release: str) -> None:
 
 
 def _drop_expired_spans(store: ox.Store, entries: list[dict]) -> None:
-    """Remove the spans that ended at or before the oldest retained release: no retained release
-    holds their statements."""
+    """Remove the spans that ended at or before the oldest retained release (no retained release
+    holds their statements) and the spans left empty (all their statements moved on)."""
     order = {entry["id"]: position for position, entry in enumerate(entries)}
     oldest = min(order[e["id"]] for e in entries if e["retained"])
     for graph in list(store.named_graphs()):
         span = parse_span(graph) if isinstance(graph, ox.NamedNode) else None
-        if span is not None and span[1] is not None and order.get(span[1], len(entries)) <= oldest:
+        if span is None:
+            continue
+        expired = span[1] is not None and order.get(span[1], len(entries)) <= oldest
+        if expired or next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None:
             store.remove_graph(graph)
 
 
@@ -130,7 +133,9 @@ def extend_history(previous: Path | None, folder: Path, entry: dict, statements:
         item["retained"] = item["retained"] and keep
     _drop_expired_spans(store, entries)
     store.flush()  # no optimize(): compaction would rewrite the files shared with the previous release
+    spans = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode) and parse_span(g))
     del store
-    history = {"releases": entries, "retention": {"releases": retention.releases, "days": retention.days}}
+    history = {"releases": entries, "retention": {"releases": retention.releases, "days": retention.days},
+               "spans": spans}
     (folder / HISTORY_FILE).write_text(json.dumps(history, indent=1, ensure_ascii=False), encoding="utf-8")
     return history

@@ -72,6 +72,7 @@ class ReleaseHistory:
         self._store: ox.Store | None = None
         self._lock = threading.Lock()
         self._spans: dict[str, list[ox.NamedNode]] = {}
+        self._span_names = data.get("spans")  # None: a history written before they were listed
 
     @classmethod
     def of(cls, folder: Path | None) -> "ReleaseHistory | None":
@@ -132,8 +133,8 @@ class ReleaseHistory:
         """The retained releases in which the statements about ``iri`` (as subject) changed: where it
         first appeared, each change, and its removal. Empty for an IRI the history never held."""
         points = set()
-        for quad in self.store.quads_for_pattern(ox.NamedNode(iri), None, None, None):
-            span = parse_span(quad.graph_name) if isinstance(quad.graph_name, ox.NamedNode) else None
+        for graph in self.span_graphs_about(iri):
+            span = parse_span(graph)
             if span is not None:
                 points.add(span[0])
                 if span[1] is not None:
@@ -144,13 +145,20 @@ class ReleaseHistory:
             found = [oldest] + [r for r in found if r.retained and r.position > oldest.position]
         return [r for r in found if r.retained]
 
+    def span_graphs_about(self, iri: str) -> set[ox.NamedNode]:
+        """The span graphs holding statements with ``iri`` as subject."""
+        return {quad.graph_name for quad in self.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
+                if isinstance(quad.graph_name, ox.NamedNode)}
+
     def spans_at(self, release: PastRelease) -> list[ox.NamedNode]:
         """The span graphs whose statements hold at ``release``: together, its graph."""
         if release.id in self._spans:
             return self._spans[release.id]
         spans = []
-        for graph in self.store.named_graphs():
-            span = parse_span(graph) if isinstance(graph, ox.NamedNode) else None
+        names = self._span_names if self._span_names is not None else [
+            g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)]
+        for graph in map(ox.NamedNode, names):
+            span = parse_span(graph)
             if span is None:
                 continue
             first, end = self._by_id.get(span[0]), self._by_id.get(span[1]) if span[1] else None
@@ -176,15 +184,19 @@ class PastSnapshot(OxigraphReads):
                     "past": True}
         super().__init__(ReleaseInfo(release.id, release.created.isoformat(), manifest, None),
                          f"history:{carrier.path}")
-        self.history, self.past, self.carrier = history, release, carrier
+        self.history_of, self.past, self.carrier = history, release, carrier
         self._spans = history.spans_at(release)
+
+    def history(self) -> ReleaseHistory:
+        """The history of the release in service (the carrier), which this past release is read from."""
+        return self.history_of
 
     @property
     def spans(self) -> list[str]:
         return [g.value for g in self._spans]
 
     def _query(self, query: str):
-        return self.history.store.query(query, default_graph=self._spans or [ox.NamedNode("urn:ikpe:empty")],
+        return self.history_of.store.query(query, default_graph=self._spans or [ox.NamedNode("urn:ikpe:empty")],
                                         named_graphs=[])
 
     def statements(self):

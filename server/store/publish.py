@@ -10,6 +10,12 @@
 4. The release's manifest goes into the meta graph, and then one ``INSERT DATA`` of a single triple,
    ``<graph> pub:activated "now"``, makes it the release in service (readers take the latest activated
    release, pointer and manifest in one query): they see the old release or the new one, never a mix.
+   Before the switch, the release history (``server/kg/history.py``) is brought to the store: its span
+   graphs ``<urn:ikpe:history:…>`` as in the release's ``history/`` store, changed by the statements
+   this release moved (the spans it closed are uploaded, their statements deleted from the open spans,
+   its new open span uploaded; a span whose count still differs is uploaded again whole), expired
+   spans dropped, and ``history.json`` recorded with the release (``pub:history``), so mementos and
+   release-bound queries work on the remote store as on the embedded one (:mod:`.remote_history`).
 5. Release graphs older than the previous one are dropped (the previous one stays, so requests that
    read the pointer just before the switch still find their graph).
 
@@ -29,7 +35,10 @@ from pathlib import Path
 import requests
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 
+import pyoxigraph as ox
+
 from ..kg.dumps import sha256_file
+from ..kg.history import HISTORY, SPAN_PREFIX, parse_span, read_history, span_graph
 from ..kg.release import current_release
 from .base import StoreUnavailable
 from .remote import Layout, RemoteStore
@@ -171,9 +180,56 @@ class Publisher:
                 self.update(f"INSERT {{ GRAPH <{graph}> {{\n{body.decode('utf-8')}}} }} WHERE {{}}", "Uploading")
             self.progress("uploaded", advance=len(chunk))
 
-    def record_and_switch(self, graph: str, manifest: dict) -> None:
+    # -- the release history -----------------------------------------------------------------------
+    def span_counts(self) -> dict[str, int]:
+        rows = self.select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                           f"FILTER(STRSTARTS(STR(?g), \"{SPAN_PREFIX}\")) }} GROUP BY ?g")
+        return {r["g"]["value"]: int(r["n"]["value"]) for r in rows}
+
+    def sync_history(self, folder: Path, release: str) -> dict | None:
+        """Bring the span graphs of ``folder``'s history to the store; the history (None: none kept)."""
+        history = read_history(folder)
+        if history is None or not (folder / HISTORY).is_dir():
+            return None
+        local = ox.Store.read_only(str(folder / HISTORY))
+        wanted = {name: _span_lines(local, name) for name in history["spans"]}
+        remote = self.span_counts()
+        self.progress("history", total=len(wanted))
+        for name, lines in wanted.items():
+            first, end = parse_span(ox.NamedNode(name))
+            if end == release and name not in remote:  # closed by this release: moved out of the open span
+                self.load(name, lines)
+                if remote.get(span_graph(first, None).value) and not any(b"_:" in line for line in lines):
+                    self._delete_lines(span_graph(first, None).value, lines)
+        remote = self.span_counts()
+        for name, lines in wanted.items():
+            if remote.get(name) != len(lines):  # new, or not as expected: the whole span again
+                self.update(f"DROP SILENT GRAPH <{name}>", "Replacing a history span")
+                self.load(name, lines)
+        for name in set(remote) - set(wanted):
+            self.update(f"DROP SILENT GRAPH <{name}>", "Dropping an expired history span")
+        return history
+
+    def _delete_lines(self, graph: str, lines: list[bytes]) -> None:
+        for start in range(0, len(lines), self.chunk_size):
+            body = b"\n".join(lines[start:start + self.chunk_size]).decode("utf-8")
+            self.update(f"DELETE DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}", "Moving history statements")
+
+    def record_history(self, graph: str, history: dict | None) -> None:
+        """``history.json`` beside the release's record (only that triple changes: the pointer stays)."""
+        if history is None:
+            return
         meta, vocab = self.layout.meta_graph, self.layout.vocab
-        record = (f"<{graph}> <{vocab}releaseId> {_literal(manifest['release'])} ; "
+        value = _literal(json.dumps(history, ensure_ascii=False, sort_keys=True))
+        self.update(f"DELETE WHERE {{ GRAPH <{meta}> {{ <{graph}> <{vocab}history> ?h }} }}", "Recording the history")
+        self.update(f"INSERT DATA {{ GRAPH <{meta}> {{ <{graph}> <{vocab}history> {value} }} }}",
+                    "Recording the history")
+
+    def record_and_switch(self, graph: str, manifest: dict, history: dict | None = None) -> None:
+        meta, vocab = self.layout.meta_graph, self.layout.vocab
+        kept = (f" ; <{vocab}history> {_literal(json.dumps(history, ensure_ascii=False, sort_keys=True))}"
+                if history is not None else "")
+        record = (f"<{graph}> <{vocab}releaseId> {_literal(manifest['release'])}{kept} ; "
                   f"<{DCTERMS}created> \"{manifest['created']}\"^^<{XSD}dateTime> ; "
                   f"<{VOID}triples> {int(manifest['triples'])} ; "
                   f"<{vocab}manifest> {_literal(json.dumps(manifest, ensure_ascii=False, sort_keys=True))} .")
@@ -207,6 +263,7 @@ class Publisher:
         except StoreUnavailable as error:
             raise PublishError(f"Reading the release pointer: {error}") from None
         if current == graph and self.count(graph) == manifest["triples"]:
+            self.record_history(graph, self.sync_history(folder, manifest["release"]))
             self.progress("cleanup")
             return PublishOutcome(manifest["release"], graph, manifest["triples"], True, self.drop_old(graph, keep))
         if current == graph:  # the pointer names this release but its graph is damaged: never write under readers
@@ -220,7 +277,7 @@ class Publisher:
             if found != manifest["triples"]:
                 raise PublishError(f"The store holds {found} triples of release {manifest['release']}, "
                                    f"expected {manifest['triples']}.")
-            self.record_and_switch(graph, manifest)
+            self.record_and_switch(graph, manifest, self.sync_history(folder, manifest["release"]))
         except BaseException:
             if self._pointer_is_not(graph):
                 self._cleanup_failed(graph)
@@ -241,6 +298,11 @@ class Publisher:
                         "Removing the failed upload")
         except PublishError:
             pass
+
+
+def _span_lines(store: ox.Store, name: str) -> list[bytes]:
+    """The N-Triples lines of one span graph of a history store."""
+    return [f"{quad.triple} .".encode("utf-8") for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(name))]
 
 
 def publish(settings, progress=lambda event, **info: None, keep: int = 1) -> PublishOutcome:

@@ -123,9 +123,26 @@ def inspect_query(query: str) -> tuple[str | None, bool]:
 class RemoteSnapshot(Snapshot):
     """One release in the remote store: its graph is the default graph of every query."""
 
-    def __init__(self, store: "RemoteStore", info: ReleaseInfo, graph: str):
+    def __init__(self, store: "RemoteStore", info: ReleaseInfo, graph: str | list[str]):
         super().__init__(info, f"remote:{store.settings.remote_query_url}")
-        self._store, self.graph = store, graph
+        self._store, self.graph = store, graph  # a past release: the list of its span graphs
+        self._history = None
+
+    @property
+    def remote_store(self) -> "RemoteStore":
+        return self._store
+
+    def history(self):
+        """The release history recorded with this release by ``ikpe-lod publish`` (None if none)."""
+        if self._history is None:
+            from .remote_history import RemoteHistory  # it builds on this module
+
+            meta, vocab = self._store.layout.meta_graph, self._store.layout.vocab
+            response = self._store.post([("query", f"SELECT ?h WHERE {{ GRAPH <{meta}> {{ <{self.graph}> "
+                                                   f"<{vocab}history> ?h }} }}")], SELECT_TYPES)
+            rows = json.loads(response.data)["results"]["bindings"] if response.status == 200 else []
+            self._history = RemoteHistory(self, json.loads(rows[0]["h"]["value"])) if rows else False
+        return self._history or None
 
     def _query(self, query: str, accept: str):
         response = self._store.post([("query", query), *self._store.dataset(self.graph)], accept)
@@ -186,7 +203,13 @@ class RemoteSnapshot(Snapshot):
         if not (default_graphs or named_graphs):
             return self._store.dataset(self.graph)
         none = self._store.layout.no_graph
-        mapped = lambda iris: [self.graph if iri == public_graph else none for iri in iris]  # noqa: E731
+        ours = [self.graph] if isinstance(self.graph, str) else list(self.graph)
+        if not isinstance(self.graph, str):  # a past release: its spans form the default graph only
+            named_graphs = []
+
+        def mapped(iris):
+            return [g for iri in iris for g in (ours if iri == public_graph else [none])]
+
         return ([("default-graph-uri", g) for g in mapped(default_graphs) or [none]]
                 + [("named-graph-uri", g) for g in mapped(named_graphs) or [none]])
 
@@ -232,9 +255,11 @@ class RemoteStore(GraphStore):
             raise StoreTimeout("The data store stopped the query at its time limit.")
         return response
 
-    def dataset(self, graph: str) -> list[tuple[str, str]]:
-        """Protocol dataset parameters: ``graph`` as the default graph, no named graph."""
-        return [("default-graph-uri", graph), ("named-graph-uri", self.layout.no_graph)]
+    def dataset(self, graph: str | list[str]) -> list[tuple[str, str]]:
+        """Protocol dataset parameters: ``graph`` (or the union of the graphs) as the default graph, no
+        named graph."""
+        graphs = [graph] if isinstance(graph, str) else graph
+        return [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", self.layout.no_graph)]
 
     # -- release --------------------------------------------------------------------------------
     def snapshot(self) -> RemoteSnapshot:

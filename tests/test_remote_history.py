@@ -1,0 +1,81 @@
+"""The release history on a remote store (Oxigraph server, Virtuoso; started on 127.0.0.1): each of
+three releases published as it is built, then the remote history answers as the embedded one does."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from rdflib import Literal
+from rdflib.namespace import RDFS
+
+from history_builds import THILIK, VIDOT, VIDOT_LABELS, three_releases
+from server.store.history import ReleaseHistory
+from server.store.publish import Publisher
+from server.store.remote import RemoteStore
+from server.kg.release import current_release
+from server.settings import load_settings
+from stores import REMOTE_KINDS, start_server
+
+pytestmark = pytest.mark.skipif(not REMOTE_KINDS, reason="no remote store kind selected (IKPE_TEST_STORES)")
+
+
+@pytest.fixture(scope="module", params=REMOTE_KINDS)
+def published(request, tmp_path_factory):
+    server = start_server(request.param, tmp_path_factory.mktemp(f"history-{request.param}"))
+    try:
+        def publish(number, settings, folder):
+            Publisher(with_server(settings, server)).publish(keep=1)
+
+        history = three_releases(tmp_path_factory.mktemp("remote-history"), on_release=publish, keep_releases=0)
+        yield history, RemoteStore(with_server(history.settings, server))
+    finally:
+        server.stop()
+
+
+def with_server(settings, server):
+    """``settings`` reading from (and publishing to) ``server``."""
+    remote = load_settings(**server.settings())
+    return dataclasses.replace(settings, **{name: getattr(remote, name) for name in server.settings()})
+
+
+def label_at(snapshot) -> Literal:
+    rows = snapshot.select(f"SELECT ?l WHERE {{ <{VIDOT}> <{RDFS.label}> ?l FILTER(lang(?l) = 'de') }}")
+    return [r["l"] for r in rows]
+
+
+def test_the_remote_history_lists_the_releases(published):
+    history, store = published
+    remote = store.snapshot().history()
+    assert remote is not None and [r.id for r in remote.releases] == history.releases
+
+
+def test_versions_of_a_resource_match_the_embedded_history(published):
+    history, store = published
+    remote = store.snapshot().history()
+    local = ReleaseHistory.of(current_release(history.settings.build_dir))
+    for iri in (VIDOT, THILIK):
+        assert [r.id for r in remote.versions_of(iri)] == [r.id for r in local.versions_of(iri)]
+    assert len(remote.versions_of(VIDOT)) == 3
+
+
+@pytest.mark.parametrize("number", [0, 1, 2])
+def test_a_past_release_answers_as_it_did(published, number):
+    history, store = published
+    snapshot = store.snapshot()
+    remote = snapshot.history()
+    past = remote.snapshot(remote.release(history.releases[number]), snapshot.release())
+    assert label_at(past) == [Literal(VIDOT_LABELS[number], lang="de")]
+    count = past.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
+    assert int(count) == history.manifests[number]["triples"]
+    # a public query on the past release sees its spans as the default graph and no named graph
+    assert list(past.sparql("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1")) == []
+
+
+def test_publishing_again_keeps_the_spans_as_they_are(published):
+    history, store = published
+    publisher = Publisher(store.settings)
+    before = publisher.span_counts()
+    assert publisher.publish(keep=1).already_current
+    assert publisher.span_counts() == before
+    local = ReleaseHistory.of(current_release(history.settings.build_dir))
+    assert sorted(before) == sorted(local._span_names)
