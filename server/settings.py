@@ -79,7 +79,10 @@ class Settings:
         "Build output: `releases/<id>/` plus the `current` link the server reads.",
         _path,
     )
-    keep_releases: int = setting(3, "How many old releases the build keeps beside the current one.", int)
+    keep_releases: int = setting(
+        1, "How many old release folders (store, dumps, catalog …) the build keeps on disk beside the current one, "
+           "for requests still in flight; older releases stay readable from the release history "
+           "(`IKPE_HISTORY_KEEP_RELEASES`).", int)
     store: str = setting("embedded", "Store backend: `embedded` (pyoxigraph) or `remote` (SPARQL 1.1).",
                          Choice("embedded", "remote"))
     store_memory_copy: str = setting(
