@@ -13,6 +13,8 @@ own time per request, without HTTP), for ``--samples`` project and people docume
 
     .venv/bin/python bench/memento_bench.py --work /tmp/memento/b100k --projects 625 --prepare
     .venv/bin/python bench/memento_bench.py --work /tmp/memento/b100k --samples 300 --format ttl
+    .venv/bin/python bench/history_bench.py --build-dir /tmp/memento/b100k/build --releases 20 --work /tmp/hist20
+    .venv/bin/python bench/memento_bench.py --work /tmp/memento/b100k --spans /tmp/hist20/r020 --samples 200
 
 Prints one JSON object (milliseconds; ``ratio`` = memento / current).
 """
@@ -127,6 +129,37 @@ def measure(work: Path, samples: int, fmt: str) -> dict:
     return out
 
 
+def spans_cost(history_folder: Path, current_build: Path, samples: int) -> dict:
+    """The document queries (``describe``) of a past release, read from the union of its spans in a long
+    history (``bench/history_bench.py`` writes one: N releases of the build's graph, a fraction changed
+    each), beside the same queries on the current release's own store. ms per document, p50."""
+    from server.store import open_store
+    from server.settings import load_settings
+    from server.store.base import ReleaseInfo
+    from server.store.history import ReleaseHistory
+    from server.web.describe import describe
+
+    current = open_store(load_settings(build_dir=current_build)).snapshot()
+    history = ReleaseHistory.of(history_folder)
+    rows = current.select("SELECT ?s WHERE { ?s a <https://lod.ikpe-erfurt.de/def/ikpe#Person> }")
+    iris = sorted(str(r["s"]) for r in rows)[:samples]
+    carrier = ReleaseInfo.from_folder((current_build / "current").resolve())
+    out = {"releases": len(history.releases)}
+    snapshots = {"current store": current}
+    for release in (history.releases[0], history.releases[len(history.releases) // 2], history.releases[-1]):
+        past = history.snapshot(release, carrier)
+        snapshots[f"history {release.id} ({len(past.spans)} spans)"] = past
+    for name, snapshot in snapshots.items():
+        describe(snapshot, iris[0])
+        took = []
+        for iri in iris:
+            start = time.perf_counter()
+            describe(snapshot, iri)
+            took.append((time.perf_counter() - start) * 1000)
+        out[name] = summary(took)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", type=Path, required=True, help="folder with data/ and build/")
@@ -134,7 +167,12 @@ def main() -> None:
     parser.add_argument("--prepare", action="store_true", help="generate the data and build three releases")
     parser.add_argument("--samples", type=int, default=300, help="documents measured")
     parser.add_argument("--format", default="ttl", help="ttl, html, nt, jsonld …")
+    parser.add_argument("--spans", type=Path, help="instead: the cost of the spans, on this release folder "
+                                                   "of bench/history_bench.py (e.g. /tmp/hist20/r020)")
     args = parser.parse_args()
+    if args.spans:
+        print(json.dumps(spans_cost(args.spans, args.work / "build", args.samples), indent=1))
+        return
     out = prepare(args.work, args.projects) if args.prepare else {}
     out.update(measure(args.work, args.samples, args.format))
     print(json.dumps(out, indent=1))
