@@ -53,8 +53,12 @@ def test_past_the_limit_an_index_of_gzip_parts(tmp_path, monkeypatch):
 
 
 @pytest.fixture()
-def big_sitemap_client(app, build_dir, tmp_path, monkeypatch):
-    """The app with a release folder whose sitemap has parts (written by the same writer)."""
+def big_sitemap_client(settings, build_dir, tmp_path, monkeypatch):
+    """An app on a release folder whose sitemap has parts (written by the same writer). A new app: the
+    files of a release never change, so an app that sent them before may send them again from memory."""
+    from server.web.app import create_app
+
+    app = create_app(settings)
     folder = build_dir / "current" / sitemap.FOLDER
     saved = {p.name: p.read_bytes() for p in folder.iterdir()}
     monkeypatch.setattr(sitemap, "SITEMAP_LIMIT", 2)

@@ -53,10 +53,11 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     app.register_blueprint(memento.blueprint)  # after the URL checks: its TimeGate runs after them
 
-    from . import access_log, health, limits
+    from . import access_log, cached_answers, health, limits
 
     app.register_blueprint(health.blueprint)
     answer_cache.install(app)  # WSGI: repeated SPARQL queries answered before Flask (inside the limits)
+    cached_answers.install(app)  # WSGI: kept answers of the release sent before Flask (inside the limits)
     limits.init_app(app)  # WSGI middleware: 429 + Retry-After past a limit
     access_log.init_app(app)  # last, so it wraps the limits and logs the 429s too
     return app
@@ -68,19 +69,27 @@ def refuse_malformed_urls():
     Not the length for ``/sparql``: queries by GET are long (rdflib's SPARQLStore sends ~2.3 kB of
     PREFIXes), and the endpoint enforces ``IKPE_SPARQL_MAX_QUERY_LENGTH`` itself (414/413 with a message).
     """
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or ""
-    query = request.environ.get("QUERY_STRING", "")
+    status = malformed_url_status(request)
+    if status is not None:
+        abort(status)
+
+
+def malformed_url_status(req) -> int | None:
+    """400 or 414 for the URL of ``req`` (Flask's request or a plain werkzeug one), or None if it is fine."""
+    raw = req.environ.get("RAW_URI") or req.environ.get("REQUEST_URI") or ""
+    query = req.environ.get("QUERY_STRING", "")
     try:
         query.encode("latin-1").decode("utf-8")  # WSGI carries the raw bytes as latin-1 text
     except (UnicodeEncodeError, UnicodeDecodeError):
-        abort(400)
-    if request.path not in OWN_LENGTH_LIMITS and (
-            len(raw) > MAX_URL_LENGTH or len(request.path) + len(query) + 1 > MAX_URL_LENGTH):
-        abort(414)
-    if BAD_PERCENT.search(raw.split("?", 1)[0]) or "\ufffd" in request.path:
-        abort(400)
-    if BAD_PERCENT.search(request.path):  # clients that hand the server an already-decoded path
-        abort(400)
+        return 400
+    if req.path not in OWN_LENGTH_LIMITS and (
+            len(raw) > MAX_URL_LENGTH or len(req.path) + len(query) + 1 > MAX_URL_LENGTH):
+        return 414
+    if BAD_PERCENT.search(raw.split("?", 1)[0]) or "\ufffd" in req.path:
+        return 400
+    if BAD_PERCENT.search(req.path):  # clients that hand the server an already-decoded path
+        return 400
+    return None
 
 
 ERROR_TEMPLATES = {404: "errors/404.html", 410: "errors/410.html"}

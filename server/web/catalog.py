@@ -82,14 +82,14 @@ def _release_catalog() -> catalog_data.ReleaseCatalog:
     return catalog_data.load(info.path.resolve())
 
 
-def discovery_links() -> list[str]:
+def discovery_links(base: str | None = None) -> list[str]:
     """``Link`` header values pointing to the catalog, the VoID description and the dataset.
 
     ``collection`` (RFC 6573): the document is a member of the data the catalog lists;
     ``describedby``: the VoID description of the dataset the document belongs to;
     ``void:inDataset``: the dataset IRI itself (it dereferences to its DCAT and VoID description).
     """
-    base = _settings().public_base
+    base = _settings().public_base if base is None else base
     return [f'<{base}/catalog>; rel="collection"; type="application/rdf+xml"; title="DCAT-AP.de catalog"',
             f'<{base}/.well-known/void>; rel="describedby"; type="text/turtle"; title="VoID"',
             f'<{base}/catalog/dataset/ikpe>; rel="http://rdfs.org/ns/void#inDataset"']
@@ -108,10 +108,15 @@ def _finish(response: Response, fmt: str, negotiated: bool, links=()) -> Respons
 @blueprint.after_app_request
 def add_discovery_links(response: Response) -> Response:
     """Every RDF document and HTML page of the app links to the catalog and the VoID description."""
+    return link_discovery(response, _settings().public_base)
+
+
+def link_discovery(response: Response, base: str) -> Response:
+    """:func:`add_discovery_links` without Flask's context (:mod:`.cached_answers`)."""
     mimetype = response.mimetype or ""
     if by_media_type(mimetype) is not None or mimetype == HTML_MEDIA_TYPE:
         existing = " ".join(response.headers.getlist("Link"))
-        for link in discovery_links():
+        for link in discovery_links(base):
             if link.split(";", 1)[0] not in existing:
                 response.headers.add("Link", link)
     return response

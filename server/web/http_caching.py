@@ -19,6 +19,7 @@ import hashlib
 from flask import current_app, request
 
 from . import page_cache
+from .conneg import negotiate, offers
 from .i18n import current_language
 from .store_access import request_snapshot
 
@@ -69,8 +70,19 @@ def cacheable(response, release, *parts, vary=(), conditional=True):
 
 def request_key(release_id: str) -> tuple:
     """What an answer of a release-only endpoint depends on: URL (host and scheme too), Accept, language."""
-    return (release_id, "release-only", request.host_url, request.path, request.query_string.decode("latin-1"),
-            request.headers.get("Accept", ""), current_language())
+    return release_only_key(release_id, request, current_language())
+
+
+def release_only_key(release_id: str, req, language: str) -> tuple:
+    """:func:`request_key` of ``req`` (Flask's request or a plain werkzeug one, :mod:`.cached_answers`)."""
+    return (release_id, "release-only", req.host_url, req.path, req.query_string.decode("latin-1"),
+            req.headers.get("Accept", ""), language)
+
+
+def document_key(release_id: str, req, language: str) -> tuple:
+    """What a ``/doc/…`` document depends on: path, query, the media type ``Accept`` selects, language."""
+    return page_cache.key(release_id, req.path, req.query_string.decode("latin-1"),
+                          negotiate(req.headers.get("Accept"), offers()), language)
 
 
 def _keep(response) -> None:

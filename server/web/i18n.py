@@ -8,14 +8,16 @@ from flask_babel import Babel, get_locale
 LANGUAGES = ("de", "en")
 
 
-def requested_language() -> str | None:
-    value = request.args.get("lang", "")
-    return value if value in LANGUAGES else None
+def language_of(req, default: str) -> str:
+    """The language of a request (Flask's or a plain werkzeug one): ``?lang=``, then ``Accept-Language``."""
+    value = req.args.get("lang", "")
+    if value in LANGUAGES:
+        return value
+    return req.accept_languages.best_match(LANGUAGES, default=default)
 
 
 def select_locale() -> str:
-    default = current_app.config["SETTINGS"].default_language
-    return requested_language() or request.accept_languages.best_match(LANGUAGES, default=default)
+    return language_of(request, current_app.config["SETTINGS"].default_language)
 
 
 def current_language() -> str:

@@ -122,13 +122,19 @@ def key(release_id: str, path: str, query_string: str, media_type: str | None, l
 
 def lookup(cache_key: tuple) -> Response | None:
     """A fresh response (status, headers, body) for ``cache_key``, not yet made conditional."""
-    cache, shared = _cache(), _shared()
-    entry = cache.get(cache_key) if cache is not None else None
+    entry = find(_cache(), _shared(), cache_key)
+    return entry.response() if entry is not None else None
+
+
+def find(cache: PageCache | None, shared, cache_key: tuple) -> Entry | None:
+    """The entry under ``cache_key``: this process's LRU first, then the machine's shared cache (kept
+    in the LRU once found there)."""
+    entry = cache.get(cache_key) if cache is not None and cache.enabled else None
     if entry is None and shared is not None:
         entry = shared.get(cache_key)
         if entry is not None and cache is not None:
             cache.put(cache_key, entry)
-    return entry.response() if entry is not None else None
+    return entry
 
 
 def remember_endpoint(endpoint: str) -> None:
@@ -161,5 +167,5 @@ def keep(cache_key: tuple, response: Response) -> None:
         shared.put(cache_key, entry)
 
 
-__all__ = ["Entry", "PageCache", "init_app", "key", "lookup", "keep", "mark_uncacheable", "remember_endpoint", "endpoint_remembered",
+__all__ = ["Entry", "PageCache", "init_app", "key", "lookup", "find", "keep", "mark_uncacheable", "remember_endpoint", "endpoint_remembered",
            "MAX_ENTRIES", "SHARED"]

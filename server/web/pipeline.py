@@ -58,17 +58,16 @@ def cors_headers(origin: str | None, setting: str) -> list[tuple[str, str]]:
     return [("Access-Control-Allow-Origin", allow), ("Access-Control-Expose-Headers", EXPOSED)]
 
 
-def _add_cors(response) -> None:
-    setting = current_app.config["SETTINGS"].cors_origins
+def _add_cors(response, req, setting: str) -> None:
     if allowed_origins(setting) is not None:
         response.vary.add("Origin")
-    for name, value in cors_headers(request.headers.get("Origin"), setting):
+    for name, value in cors_headers(req.headers.get("Origin"), setting):
         response.headers[name] = value
-    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+    if req.method == "OPTIONS" and "Access-Control-Request-Method" in req.headers:
         allow = response.headers.get("Allow") or "GET, HEAD, OPTIONS"
         response.headers["Access-Control-Allow-Methods"] = allow
         response.headers["Access-Control-Allow-Headers"] = \
-            request.headers.get("Access-Control-Request-Headers") or PREFLIGHT_HEADERS
+            req.headers.get("Access-Control-Request-Headers") or PREFLIGHT_HEADERS
         response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
 
 
@@ -81,7 +80,12 @@ def _add_security_headers(response) -> None:
 
 def finish(response):
     """The last step of every request: CORS, preflight, security headers."""
-    _add_cors(response)
+    return finish_answer(response, request, current_app.config["SETTINGS"].cors_origins)
+
+
+def finish_answer(response, req, cors_setting: str):
+    """:func:`finish` for ``req`` (Flask's request or a plain werkzeug one, :mod:`.cached_answers`)."""
+    _add_cors(response, req, cors_setting)
     _add_security_headers(response)
     return response
 
@@ -92,4 +96,4 @@ def init_app(app) -> None:
 
 
 __all__ = ["EXPOSED", "SECURITY_HEADERS", "PAGE_POLICY", "QUERY_UI_POLICY", "allowed_origins", "cors_headers",
-           "finish", "init_app"]
+           "finish", "finish_answer", "init_app"]

@@ -27,7 +27,7 @@ from .conneg import negotiate, offers
 from .describe import DATA_LICENSE, DATASET_PATH, Document, document, iri_ref, resource_exists
 from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type, graph_response
 from . import page_cache
-from .http_caching import cache_publicly, cacheable
+from .http_caching import cache_publicly, cacheable, document_key
 from .i18n import current_language
 from .labels import local_name, pick_literal
 from .lifecycle import tombstone
@@ -189,8 +189,7 @@ def document_view(local):
     store, settings = request_snapshot(), _settings()
     # rendered documents are kept per (release, path, query, the type Accept selects, language): a hit
     # skips the queries and the rendering; the release pinned for this request is part of the key
-    cache_key = page_cache.key(store.release().id, request.path, request.query_string.decode("latin-1"),
-                               negotiate(request.headers.get("Accept"), offers()), current_language())
+    cache_key = document_key(store.release().id, request, current_language())
     cached = page_cache.lookup(cache_key)
     if cached is not None:
         return cached.make_conditional(request)
