@@ -12,8 +12,9 @@ from .kg import pipeline
 from .pictures.summary import write_summary
 from .search import write_search_index
 from .sitemap import write_sitemap
+from .sitemap.lists import write_lists
 
-RELEASE_STEPS = (write_release_metadata, write_search_index, write_sitemap, write_summary)
+RELEASE_STEPS = (write_release_metadata, write_search_index, write_sitemap, write_summary, write_lists)
 
 
 def build(settings, language: str = "de", progress=lambda step: None, force: bool = False) -> pipeline.Outcome:

@@ -22,6 +22,7 @@ from ..kg.namespaces import IKPE
 from ..pictures import RECENT_PROJECTS
 from ..pictures.summary import summary_of
 from ..sitemap import INDEX, INDEX_TYPES, part_name
+from ..sitemap.lists import SortedItems, SortedList, members_query, sort_items
 from . import sitemap as sitemaps
 from .conneg import negotiate, offers
 from .describe import DATA_LICENSE, DATASET_PATH, Document, document, iri_ref, resource_exists
@@ -29,7 +30,6 @@ from .formats import FORMATS, HTML_MEDIA_TYPE, by_media_type, graph_response
 from . import page_cache
 from .http_caching import cache_publicly, cacheable, document_key
 from .i18n import current_language
-from .labels import local_name, pick_literal
 from .lifecycle import tombstone
 from .links import LOCAL_NAME, href, on_this_server
 from .presentation import View
@@ -280,9 +280,16 @@ def home():
 LISTS = "ikpe_index_lists"
 
 
-def _index_items(store, slug: str, lang: str) -> list[dict]:
-    """Every thing of the type ``slug`` with its label in ``lang``, sorted by label: read and sorted once
-    per release and language (kept in the app, eight lists at a time), so each page is a slice."""
+def _sorted_list(store, slug: str, lang: str):
+    """The things of the type ``slug`` sorted by their label in ``lang``: the list the build wrote
+    (read a page at a time), else read and sorted here once per release and language."""
+    written = SortedList.open(store.release().path, slug, lang)
+    return written if written is not None else SortedItems(_index_items(store, slug, lang))
+
+
+def _index_items(store, slug: str, lang: str) -> list[tuple]:
+    """Sorted in the app (kept per release and language, eight lists at a time): for a release
+    built without the lists (``server/sitemap/lists.py``)."""
     if LISTS not in current_app.extensions:
         current_app.extensions.setdefault(LISTS, (LRUCache(8), threading.Lock()))
     cache, lock = current_app.extensions[LISTS]
@@ -296,23 +303,13 @@ def _index_items(store, slug: str, lang: str) -> list[dict]:
     return items
 
 
-def _read_index_items(store, cls, lang: str) -> list[dict]:
-    rows = store.select(
-        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
-        f"SELECT ?s ?label WHERE {{ ?s a {iri_ref(str(cls))} "
-        f"FILTER NOT EXISTS {{ ?s a {iri_ref(str(IKPE.Tombstone))} }} OPTIONAL {{ ?s rdfs:label ?label }} }}")
+def _read_index_items(store, cls, lang: str) -> list[tuple]:
     labels: dict = {}
-    for row in rows:
-        labels.setdefault(row["s"], [])
+    for row in store.select(members_query(str(cls))):
+        labels.setdefault(str(row["s"]), [])
         if "label" in row:
-            labels[row["s"]].append(row["label"])
-    items = []
-    for subject, literals in labels.items():
-        chosen = pick_literal(literals, lang)
-        items.append({"iri": str(subject), "label": str(chosen) if chosen is not None else local_name(subject),
-                      "lang": chosen.language if chosen is not None else None, "href": href(subject)})
-    items.sort(key=lambda i: i["label"].casefold())
-    return items
+            labels[str(row["s"])].append(row["label"])
+    return sort_items(labels, lang)
 
 
 @blueprint.route("/list/<slug>", methods=["GET", "HEAD"])
@@ -325,20 +322,20 @@ def type_index(slug):
     order = request.args.get("order", "asc")
     if order not in ("asc", "desc") or request.args.get("sort", "label") != "label":
         abort(400, description=gettext("Sort by “label”, order “asc” or “desc”."))
-    items = _index_items(store, slug, lang)
+    things = _sorted_list(store, slug, lang)
     size = settings.page_size
-    pages = max(1, (len(items) + size - 1) // size)
+    pages = max(1, (things.total + size - 1) // size)
     page_arg = request.args.get("page", "1")
     if not page_arg.isdigit() or not 1 <= int(page_arg) <= pages:
         abort(404)
     page = int(page_arg)
     start = (page - 1) * size
-    # descending: the ascending list read backwards
-    shown = items[start: start + size] if order == "asc" else items[::-1][start: start + size]
+    shown = [{"iri": iri, "label": label, "lang": label_lang, "href": href(iri)}
+             for iri, label, label_lang in things.slice(start, size, descending=order == "desc")]
     listing = item_list_entity(str(PLURALS[slug]), [(i["iri"], i["label"]) for i in shown], start + 1,
-                               len(items), f"{settings.public_base}/list/{slug}")
+                               things.total, f"{settings.public_base}/list/{slug}")
     html = render_template("type_index.html", slug=slug, title=str(PLURALS[slug]),
-                           items=shown, total=len(items), page=page, pages=pages,
+                           items=shown, total=things.total, page=page, pages=pages,
                            order=order, class_iri=str(INDEX_TYPES[slug]), jsonld=script_json(listing),
                            breadcrumbs=[(gettext("Home"), "/"), (str(PLURALS[slug]), None)])
     return cacheable(Response(html, mimetype="text/html"), release, lang, vary=["Accept-Language"])
