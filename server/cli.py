@@ -22,7 +22,8 @@ STEPS = {"reading": "Reading source files", "mapping": "Mapping to RDF", "valida
          "write_definitions": "Writing the ontology and shapes documents",
          "write_release_metadata": "Writing the catalog, VoID and project subsets",
          "write_search_index": "Writing the search index", "write_sitemap": "Writing the sitemap",
-         "write_summary": "Counting for the home page and the overview", "switch": "Switching to the new release"}
+         "write_summary": "Counting for the home page and the overview",
+         "write_lists": "Sorting the index pages' lists", "switch": "Switching to the new release"}
 # relative folders on the command line are relative to the current directory, as a user expects
 FOLDER = click.Path(file_okay=False, resolve_path=True)
 
@@ -49,6 +50,17 @@ def _progress(console: Console):
 def main(ctx, data_dir, build_dir):
     """Build, validate and serve the IKPE knowledge graph."""
     ctx.obj = load_settings(data_dir=data_dir, build_dir=build_dir)
+
+
+def lower_priority(settings) -> None:
+    """Run at a lower CPU priority than the server (``IKPE_BUILD_NICE``): a build or a publish on the
+    serving machine takes the CPU the requests leave. Threads and child processes started afterwards
+    (the store's loader, the dumps process) inherit it."""
+    if settings.build_nice > 0:
+        try:
+            os.nice(settings.build_nice)
+        except OSError:  # not allowed here: the build runs at the priority it has
+            pass
 
 
 def _report_failure(console, outcome, as_json, settings, language):
@@ -84,6 +96,7 @@ def validate(settings, lang, as_json):
 @click.pass_obj
 def build(settings, lang, as_json, force):
     """Validate the source data and, if it conforms and changes the graph, publish a new release atomically."""
+    lower_priority(settings)
     console = Console(stderr=as_json)
     progress, step = _progress(console)
     try:
@@ -235,6 +248,8 @@ def _serve_development(settings, host: str, port: int) -> None:
 def publish(settings, keep):
     """Upload the current validated release to the remote SPARQL store (IKPE_REMOTE_* settings)."""
     from rich.progress import BarColumn, MofNCompleteColumn
+
+    lower_priority(settings)
 
     from .store.publish import PublishError, Publisher
 

@@ -193,6 +193,11 @@ class Settings:
     history_keep_days: int = setting(
         0, "Release history: releases older than this many days answer 410, except the current one "
            "(0 = no bound by age).", int)
+    # builds beside a serving server (server/cli.py)
+    build_nice: int = setting(
+        10, "`ikpe-lod build` and `publish`: niceness added to the command's (and its child processes') CPU "
+            "priority, so that a build on the serving machine leaves the CPU to the server's requests first "
+            "(`nice`, at most 19; 0 = off).", int)
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))
