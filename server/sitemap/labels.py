@@ -19,15 +19,23 @@ def language_chain(requested: str | None) -> list[str]:
 
 def pick_literal(literals: Iterable[Literal], requested: str | None) -> Literal | None:
     """The literal in the best language: requested → de → en → untagged → any other (stable order)."""
-    literals = sorted((l for l in literals if isinstance(l, Literal)), key=lambda l: (l.language or "", str(l)))
-    if not literals:
+    literals = [literal for literal in literals if isinstance(literal, Literal)]
+    best = best_label([(str(literal), literal.language) for literal in literals], requested)
+    return literals[best] if best is not None else None
+
+
+def best_label(labels: list[tuple[str, str | None]], requested: str | None) -> int | None:
+    """Which of the (text, language) labels :func:`pick_literal` picks: its position, or None."""
+    order = sorted(range(len(labels)), key=lambda i: (labels[i][1] or "", labels[i][0]))
+    if not order:
         return None
     for lang in language_chain(requested):
-        for literal in literals:
-            if literal.language and literal.language.lower().split("-")[0] == lang:
-                return literal
-    untagged = [l for l in literals if not l.language]
-    return untagged[0] if untagged else literals[0]
+        for i in order:
+            language = labels[i][1]
+            if language and language.lower().split("-")[0] == lang:
+                return i
+    untagged = [i for i in order if not labels[i][1]]
+    return untagged[0] if untagged else order[0]
 
 
 def local_name(iri: str) -> str:

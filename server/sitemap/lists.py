@@ -18,17 +18,16 @@ import struct
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Literal
 
 from ..kg.namespaces import IKPE
-from ..store.embedded import to_rdflib
 from . import INDEX_TYPES
-from .labels import local_name, pick_literal
+from .labels import best_label, local_name
 
 FOLDER = "lists"
 LANGUAGES = ("de", "en")  # the interface languages (server/web/i18n.py)
 OFFSET = struct.Struct("<Q")
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def members_query(cls: str) -> str:
@@ -37,24 +36,31 @@ def members_query(cls: str) -> str:
             f"OPTIONAL {{ ?s <{RDFS_LABEL}> ?label }} }}")
 
 
-def sort_items(labels: dict[str, list[Literal]], lang: str) -> list[tuple[str, str, str | None]]:
-    """(IRI, label, its language) of every thing, the label chosen for ``lang``, sorted by label (case
-    folded), then by IRI."""
+def sort_items(labels: dict[str, list[tuple[str, str | None]]], lang: str) -> list[tuple[str, str, str | None]]:
+    """(IRI, label, its language) of every thing (IRI → its (text, language) labels), the label chosen
+    for ``lang`` as pages choose it, sorted by label (case folded), then by IRI."""
     items = []
-    for iri, literals in labels.items():
-        chosen = pick_literal(literals, lang)
-        items.append((iri, str(chosen) if chosen is not None else local_name(iri),
-                      chosen.language if chosen is not None else None))
+    for iri, texts in labels.items():
+        best = best_label(texts, lang)
+        items.append((iri, texts[best][0], texts[best][1]) if best is not None else (iri, local_name(iri), None))
     items.sort(key=lambda item: (item[1].casefold(), item[0]))
     return items
 
 
-def _labels(store: ox.Store, cls: str) -> dict[str, list[Literal]]:
-    labels: dict[str, list[Literal]] = {}
-    for row in store.query(members_query(cls), default_graph=ox.DefaultGraph(), named_graphs=[]):
-        literals = labels.setdefault(row["s"].value, [])
-        if row["label"] is not None:
-            literals.append(to_rdflib(row["label"]))
+def _labels(store: ox.Store, cls: str, tombstones: set, labels: dict) -> dict[str, list[tuple[str, str | None]]]:
+    """The things of ``cls`` that are not withdrawn (the answer of :func:`members_query`), with their labels."""
+    things = {}
+    for subject, _, _, _ in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(cls), ox.DefaultGraph()):
+        if subject not in tombstones and isinstance(subject, (ox.NamedNode, ox.BlankNode)):
+            things[subject.value] = labels.get(subject, [])
+    return things
+
+
+def _all_labels(store: ox.Store) -> dict:
+    labels: dict = {}
+    for subject, _, label, _ in store.quads_for_pattern(None, ox.NamedNode(RDFS_LABEL), None, ox.DefaultGraph()):
+        if isinstance(label, ox.Literal):
+            labels.setdefault(subject, []).append((label.value, label.language))
     return labels
 
 
@@ -79,10 +85,13 @@ def write_lists(graph, folder, manifest, settings) -> None:
     target.mkdir(exist_ok=True)
     store = ox.Store.read_only(str(Path(folder) / "store"))
     try:
+        tombstones = {s for s, _, _, _ in store.quads_for_pattern(
+            None, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(IKPE.Tombstone)), ox.DefaultGraph())}
+        labels = _all_labels(store)
         for slug, cls in INDEX_TYPES.items():
-            labels = _labels(store, str(cls))
+            things = _labels(store, str(cls), tombstones, labels)
             for lang in LANGUAGES:
-                write_list(target / f"{slug}-{lang}", sort_items(labels, lang))
+                write_list(target / f"{slug}-{lang}", sort_items(things, lang))
     finally:
         del store
     manifest["lists"] = {"folder": FOLDER, "languages": list(LANGUAGES)}

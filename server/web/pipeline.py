@@ -12,7 +12,9 @@ A route decides *what* to answer; the steps below decide *how*, each in one modu
 5. this module, after every request (errors included): CORS (Fetch standard, the one reading of the
    ``cors_origins`` setting), the answer to a CORS preflight, and the security headers.
 
-The limits middleware answers ``429`` before Flask runs; it takes its CORS and security headers
+An answer the response cache holds is sent before Flask by :mod:`.cached_answers`, which repeats
+steps 4 and 5 (:func:`finish_answer`) so the answer is the same. The limits middleware answers ``429``
+before Flask runs; it takes its CORS and security headers
 from :func:`cors_headers` and :data:`SECURITY_HEADERS` here.
 """
 from __future__ import annotations

@@ -16,7 +16,7 @@ from cachetools import LRUCache
 from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext, lazy_gettext as _l
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from ..kg.namespaces import IKPE
 from ..pictures import RECENT_PROJECTS
@@ -306,9 +306,9 @@ def _index_items(store, slug: str, lang: str) -> list[tuple]:
 def _read_index_items(store, cls, lang: str) -> list[tuple]:
     labels: dict = {}
     for row in store.select(members_query(str(cls))):
-        labels.setdefault(str(row["s"]), [])
-        if "label" in row:
-            labels[str(row["s"])].append(row["label"])
+        texts = labels.setdefault(str(row["s"]), [])
+        if isinstance(row.get("label"), Literal):
+            texts.append((str(row["label"]), row["label"].language))
     return sort_items(labels, lang)
 
 
