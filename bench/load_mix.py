@@ -49,8 +49,11 @@ def cli(*args: str, env: dict | None = None) -> float:
     import os
 
     started = time.perf_counter()
+    # a session of its own, as cron or systemd start a build: its CPU priority (IKPE_BUILD_NICE) then
+    # weighs against the server's, not only within this script's session (Linux autogroup)
     subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})))
+                   stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})),
+                   start_new_session=True)
     return time.perf_counter() - started
 
 

@@ -1,11 +1,13 @@
 """Command line: ``ikpe-lod build | validate | serve | publish``."""
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import sqlite3
 import sys
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -24,6 +26,7 @@ STEPS = {"reading": "Reading source files", "mapping": "Mapping to RDF", "valida
          "write_search_index": "Writing the search index", "write_sitemap": "Writing the sitemap",
          "write_summary": "Counting for the home page and the overview",
          "write_lists": "Sorting the index pages' lists", "switch": "Switching to the new release"}
+AUTOGROUP = Path("/proc/self/autogroup")  # the scheduling group of the session (Linux autogroup)
 # relative folders on the command line are relative to the current directory, as a user expects
 FOLDER = click.Path(file_okay=False, resolve_path=True)
 
@@ -55,12 +58,16 @@ def main(ctx, data_dir, build_dir):
 def lower_priority(settings) -> None:
     """Run at a lower CPU priority than the server (``IKPE_BUILD_NICE``): a build or a publish on the
     serving machine takes the CPU the requests leave. Threads and child processes started afterwards
-    (the store's loader, the dumps process) inherit it."""
-    if settings.build_nice > 0:
-        try:
-            os.nice(settings.build_nice)
-        except OSError:  # not allowed here: the build runs at the priority it has
-            pass
+    (the store's loader, the dumps process) inherit it. Where the kernel groups processes by session
+    for scheduling (autogroup), niceness orders only the processes of one session; a command that leads
+    a session of its own (``setsid``, cron, the benchmarks) lowers its session's priority too."""
+    if settings.build_nice <= 0:
+        return
+    with contextlib.suppress(OSError):  # not allowed here: the build runs at the priority it has
+        os.nice(settings.build_nice)
+    if os.getsid(0) == os.getpid():  # only this command's own session, never the shell's
+        with contextlib.suppress(OSError):
+            AUTOGROUP.write_text(str(min(19, settings.build_nice)))
 
 
 def _report_failure(console, outcome, as_json, settings, language):

@@ -51,8 +51,9 @@ def _flask_only(app):
 
 
 def _answer(response):
-    """Status, headers in the order sent (without Date, a clock), body."""
-    return response.status_code, [(k, v) for k, v in response.headers.items() if k != "Date"], response.get_data()
+    """Status, headers in the order sent (without the clocks: Date, and Expires of the sitemap), body."""
+    return response.status_code, [(k, v) for k, v in response.headers.items() if k not in ("Date", "Expires")], \
+        response.get_data()
 
 
 def _served(app) -> int:
@@ -174,3 +175,17 @@ def test_the_middleware_repeats_every_after_request_step(app):
         for rule in app.url_map.iter_rules():
             if rule.endpoint.startswith(blueprint + "."):
                 assert rule.rule.startswith(cached_answers.PASS_THROUGH), rule.rule
+
+
+def test_a_failure_before_flask_leaves_the_request_to_flask(settings, cache_dir, monkeypatch):
+    app = _app(settings.build_dir, cache_dir)
+    client = app.test_client()
+    expected = _answer(client.get("/catalog.ttl"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the middleware")
+
+    monkeypatch.setattr(cached_answers, "language_of", broken)
+    served = _served(app)
+    assert _answer(client.get("/catalog.ttl")) == expected
+    assert _served(app) == served

@@ -17,6 +17,10 @@ from the entry alone, with the same steps as the Flask path and nothing else:
    of the Flask path;
 5. the sitemap files the build wrote, served as :mod:`.sitemap` serves them.
 
+A request repeated exactly as sent (no conditional header) is answered from the complete answer as it
+was sent (:class:`Sent`, a per-process LRU), with a fresh ``Date``; answers with a second clock header
+(``Expires``: the sitemap files) are built each time.
+
 A request whose answer is not kept goes to Flask as before. The middleware sits inside the limits and
 the access log (``app.create_app``): the per-client limits apply to these answers too, and the access
 log names the release they came from.
@@ -27,6 +31,7 @@ import contextlib
 import functools
 import re
 import time
+import logging
 from dataclasses import dataclass
 
 from werkzeug.http import http_date
@@ -42,6 +47,7 @@ from .pipeline import finish_answer
 from .sitemap import sitemap_path, sitemap_response
 from .store_access import store_of
 
+log = logging.getLogger(__name__)
 METHODS = ("GET", "HEAD")
 PASS_THROUGH = ("/sparql", "/health", "/static/", "/dumps/", "/reconcile")  # never kept here (prefixes)
 # the app's after_request functions, which ``_finish`` repeats (tests/test_cached_answers.py checks the list)
@@ -92,11 +98,15 @@ class CachedAnswers:
             (release.id,) + tuple(environ.get(name) for name in SENT_KEY)
         sent = self.sent.get(key) if key is not None else None
         if sent is None:
-            response = self.answer(environ, release)
+            try:
+                response = self.answer(environ, release)
+                sent = self._keep_sent(key, response, environ) if response is not None else None
+            except Exception:  # noqa: BLE001 — never fail a request Flask would answer: let it
+                log.exception("kept answer not sent, Flask answers: %s", environ.get("PATH_INFO"))
+                response = None
             if response is None:
                 return self.wsgi_app(environ, start_response)
-            sent = self._keep_sent(key, response, environ)
-            if sent is None:  # a conditional request: sent as the response is
+            if sent is None:  # a conditional request, a file with Expires: sent as the response is
                 self.served += 1
                 return response(environ, start_response)
         self.served += 1
@@ -146,7 +156,7 @@ class CachedAnswers:
             return None
         headers = response.get_wsgi_headers(environ).to_wsgi_list()
         dates = [position for position, (name, _) in enumerate(headers) if name == "Date"]
-        if len(dates) != 1:
+        if len(dates) != 1 or any(name == "Expires" for name, _ in headers):  # a second clock (send_file's)
             return None
         if response.direct_passthrough:  # a file the build wrote (a sitemap): read once, then sent from memory
             with contextlib.closing(response):
