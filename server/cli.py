@@ -185,6 +185,7 @@ def rollback(settings, release_id, lang):
         raise click.ClickException(str(error)) from None
     if release == past.current:
         raise click.ClickException(f"Release {release_id} is the current release already.")
+    lower_priority(settings)  # a build, like `build`
     console = Console()
     graph = Graph()
     for triple in past.snapshot(release, ReleaseInfo.from_folder(folder)).statements():

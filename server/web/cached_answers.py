@@ -12,9 +12,10 @@ from the entry alone, with the same steps as the Flask path and nothing else:
 3. the key the Flask path uses (:func:`.http_caching.release_only_key`, or
    :func:`.http_caching.document_key` for ``/doc/…``), the language chosen as Flask-Babel chooses it;
 4. the entry as a response, ``make_conditional`` (304 on ``If-None-Match``; HEAD without a body), then
-   the app's after-request steps (CORS and security headers, :func:`.pipeline.finish_answer`; the
+   the app's after-request steps (the Memento ``Link`` and ``Vary`` of ``/doc/…``,
+   :func:`.memento.link_original`; CORS and security headers, :func:`.pipeline.finish_answer`; the
    discovery ``Link`` headers, :func:`.catalog.link_discovery`), so status, headers and body are those
-   of the Flask path;
+   of the Flask path (a request with ``Accept-Datetime`` goes to Flask: a TimeGate may answer it);
 5. the sitemap files the build wrote, served as :mod:`.sitemap` serves them.
 
 A request repeated exactly as sent (no conditional header) is answered from the complete answer as it
@@ -43,6 +44,7 @@ from .app import malformed_url_status
 from .catalog import link_discovery
 from .http_caching import document_key, release_only_key
 from .i18n import language_of
+from .memento import link_original
 from .pipeline import finish_answer
 from .sitemap import sitemap_path, sitemap_response
 from .store_access import store_of
@@ -51,7 +53,8 @@ log = logging.getLogger(__name__)
 METHODS = ("GET", "HEAD")
 PASS_THROUGH = ("/sparql", "/health", "/static/", "/dumps/", "/reconcile")  # never kept here (prefixes)
 # the app's after_request functions, which ``_finish`` repeats (tests/test_cached_answers.py checks the list)
-AFTER_REQUEST = ("_remember_release", "finish", "add_discovery_links")  # in the order Flask runs them
+AFTER_REQUEST = ("_remember_release", "original_links", "finish", "add_discovery_links")  # in the order Flask runs them
+DOCUMENT = "resources.document"  # the endpoint of /doc/… (a Memento TimeGate: server/web/memento.py)
 SITEMAP_PART = re.compile(r"/sitemap-([0-9]{1,9})\.xml\.gz")
 # requests answered by the complete path each time: the answer depends on these headers beyond the key
 CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE",
@@ -115,8 +118,9 @@ class CachedAnswers:
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [sent.body]
 
     def _may_answer(self, environ) -> bool:
+        """A GET or HEAD the cache may hold; not one with ``Accept-Datetime`` (a Memento TimeGate may answer)."""
         return self.active and environ.get("REQUEST_METHOD") in METHODS and \
-            not environ.get("PATH_INFO", "").startswith(PASS_THROUGH)
+            not environ.get("PATH_INFO", "").startswith(PASS_THROUGH) and "HTTP_ACCEPT_DATETIME" not in environ
 
     def answer(self, environ, release):
         """The complete response for ``environ`` from what is kept for ``release``, or None."""
@@ -133,6 +137,7 @@ class CachedAnswers:
     def _finish(self, response, request, release_id: str):
         """The app's after-request steps (:data:`AFTER_REQUEST`), in the order Flask runs them."""
         request.environ[RELEASE_KEY] = release_id  # access_log._remember_release
+        link_original(response, DOCUMENT if request.path.startswith("/doc/") else None, request.path)  # memento
         finish_answer(response, request, self.cors_origins)  # pipeline.finish
         return link_discovery(response, self.public_base)  # catalog.add_discovery_links
 

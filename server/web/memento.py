@@ -123,10 +123,15 @@ def timegate():
 @blueprint.after_app_request
 def original_links(response: Response) -> Response:
     """Every answer of an original resource names its TimeGate and TimeMap and varies by the date."""
-    if request.endpoint in TIMEGATES and (response.status_code < 400 or response.status_code == 410):
+    return link_original(response, request.endpoint, request.path)
+
+
+def link_original(response: Response, endpoint: str | None, path: str) -> Response:
+    """:func:`original_links` without Flask's context (:mod:`.cached_answers`)."""
+    if endpoint in TIMEGATES and (response.status_code < 400 or response.status_code == 410):
         response.vary.add("Accept-Datetime")
         if "Memento-Datetime" not in response.headers and response.status_code != 302:
-            response.headers.add("Link", ", ".join(memento_links(request.path, [], None)))
+            response.headers.add("Link", ", ".join(memento_links(path, [], None)))
     return response
 
 
