@@ -1,4 +1,4 @@
-"""Command line: ``ikpe-lod build | validate | serve | publish``."""
+"""Command line: ``ikpe-lod build | validate | diff | serve | publish``."""
 from __future__ import annotations
 
 import contextlib
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from .kg.pipeline import assemble, build as run_build
@@ -77,12 +78,8 @@ def _report_failure(console, outcome, as_json, settings, language):
         print_problems(console, outcome.problems, outcome.stage, settings.id_base, language)
 
 
-@main.command()
-@click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Language of the messages.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.pass_obj
-def validate(settings, lang, as_json):
-    """Check the source data (mapping and SHACL) without publishing anything."""
+def _validated(settings, lang: str, as_json: bool):
+    """Read, map and validate the source data (exit 1 with the problems if it does not conform)."""
     console = Console(stderr=as_json)
     progress, step = _progress(console)
     with progress:
@@ -90,10 +87,56 @@ def validate(settings, lang, as_json):
     if not outcome.ok:
         _report_failure(console, outcome, as_json, settings, lang)
         sys.exit(1)
+    return console, outcome
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Language of the messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def validate(settings, lang, as_json):
+    """Check the source data (mapping and SHACL) without publishing anything."""
+    console, outcome = _validated(settings, lang, as_json)
     if as_json:
         click.echo(problems_json(outcome.problems, "validated"))
     else:
         console.print(f"[green]Valid:[/] {outcome.counts.get('published triples')} triples conform to the shapes.")
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Language of messages and labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.pass_obj
+def diff(settings, lang, as_json):
+    """Validate the source data and show what publishing it would change against the release in
+    service (resources added, removed, changed); publishes nothing."""
+    from .versions.preview import preview
+    from .versions.text import preview_report
+    from .web.dates import format_partial_date
+    from .web.labels import label
+
+    console, outcome = _validated(settings, lang, as_json)
+    report = preview_report(preview(outcome.graph, settings.build_dir), lang, label, format_partial_date)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_changes(console, report)
+
+
+def _print_changes(console: Console, report: dict) -> None:
+    against = f"release {report['release']}" if report["release"] else "an empty graph (nothing published yet)"
+    if not (report["added"] or report["removed"] or report["changed"]):
+        console.print(f"[green]No changes:[/] the source data gives the graph of {against}; a build would publish "
+                      "nothing.")
+        return
+    console.print(f"Against {against}: +{report['statements_added']} / -{report['statements_removed']} statements.")
+    for status, colour in (("added", "green"), ("removed", "red"), ("changed", "yellow")):
+        for change in report[status]:
+            console.print(f"[{colour}]{status}[/] [bold]{escape(change['label'])}[/] <{escape(change['iri'])}>")
+            for sign, key in (("-", "removed"), ("+", "added")):
+                for s in change[key] if status == "changed" else []:
+                    console.print(f"    {sign} {escape(s['property_label'])}: {escape(s['value_label'])}")
+    console.print("Nothing was published.")
 
 
 @main.command()

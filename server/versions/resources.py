@@ -1,0 +1,69 @@
+"""A resource's versions: the retained releases in which its statements changed, each with the
+statements it added and removed (blank nodes it points to included), newest first."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from ..kg.history import parse_span
+from .changeset import ResourceChange, Side, group, iris_shown, label_graph
+from .releases import rdflib_graph
+from .sides import GraphSide
+
+MAX_BLANK_NODES = 1000  # blank nodes followed from one resource
+
+
+@dataclass
+class Version:
+    release: object  # PastRelease
+    added: Graph
+    removed: Graph
+
+
+def _statements_with_spans(store: ox.Store, iri: str) -> list[tuple[ox.Triple, tuple[str, str | None]]]:
+    """Every statement about ``iri`` (and the blank nodes it leads to) ever published, with its span."""
+    found, todo, seen = [], [ox.NamedNode(iri)], set()
+    while todo and len(seen) < MAX_BLANK_NODES:
+        subject = todo.pop()
+        for quad in store.quads_for_pattern(subject, None, None, None):
+            span = parse_span(quad.graph_name) if isinstance(quad.graph_name, ox.NamedNode) else None
+            if span is None:
+                continue
+            found.append((quad.triple, span))
+            if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
+                seen.add(quad.object)
+                todo.append(quad.object)
+    return found
+
+
+def resource_versions(history, iri: str) -> list[Version]:
+    """The versions of ``iri`` (``history``: a :class:`~server.store.history.ReleaseHistory`), newest
+    first. The oldest retained version lists what began there (all of it if the resource appeared then)."""
+    statements = _statements_with_spans(history.store, iri)
+    versions = []
+    for release in reversed(history.versions_of(iri)):
+        added = [t for t, (first, _) in statements if first == release.id]
+        removed = [t for t, (_, end) in statements if end == release.id]
+        versions.append(Version(release, rdflib_graph(added), rdflib_graph(removed)))
+    return versions
+
+
+@dataclass
+class VersionChange:
+    release: object  # PastRelease
+    change: ResourceChange
+
+
+def history_of(history, iri: str, current: Side) -> tuple[list[VersionChange], Graph]:
+    """The versions of ``iri`` newest first, each with what it changed about ``iri``, and the labels of
+    every IRI they name (from ``current``, the release in service, else from the versions themselves)."""
+    changes, together = [], Graph()
+    for version in resource_versions(history, iri):
+        grouped = group(version.added, version.removed)
+        changes.append(VersionChange(version.release, grouped.get(iri, ResourceChange(iri))))
+        together += version.added
+        together += version.removed
+    labels = label_graph(iris_shown([c.change for c in changes]), [current, GraphSide(together)])
+    return changes, labels
