@@ -1,0 +1,99 @@
+"""Pages for people about the release history (docs/versions.md, "What changed, for people"):
+
+    /releases          the retained releases, newest first, with what each added and removed
+    /release/<id>      what release <id> changed: resources added, removed and changed, with labels
+    /history/<path>    the versions of /<path> (/doc/… or /id/…), newest first, each with what it changed
+
+They depend only on the release in service, so they are cacheable like the other pages of a release.
+Unknown release ids answer 404, releases beyond retention 410 (server/web/versions.py).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template
+from flask_babel import format_datetime, gettext
+
+from ..versions import GraphSide, SnapshotSide, history_of, release_changes, summarize
+from .change_view import ChangeView
+from .http_caching import cacheable
+from .i18n import current_language
+from .links import LOCAL_NAME
+from .store_access import request_snapshot
+from .versions import current_history
+
+blueprint = Blueprint("release_pages", __name__)
+
+MAX_STATEMENTS = 50_000  # a release that changed more is summed up, not listed resource by resource
+MAX_LISTED = 500         # resources listed per kind of change on a release page
+
+
+def _page(template: str, **context) -> Response:
+    html = render_template(template, **context)
+    return cacheable(Response(html, mimetype="text/html"), request_snapshot().release(), current_language(),
+                     vary=["Accept-Language"])
+
+
+def _when(release) -> str:
+    return format_datetime(release.created, "long")  # with the time zone
+
+
+@blueprint.app_template_global("release_time")
+def release_time(release) -> str:
+    return _when(release)
+
+
+@blueprint.app_template_global("history_kept")
+def history_kept() -> bool:
+    """Whether the release in service carries a history (resource pages link to theirs)."""
+    return request_snapshot().history() is not None
+
+
+@blueprint.route("/releases", methods=["GET", "HEAD"])
+def releases():
+    history = current_history()
+    gone = [r for r in history.releases if not r.retained]
+    return _page("releases.html", releases=list(reversed(history.retained)), current=history.current,
+                 gone=len(gone), breadcrumbs=[(gettext("Home"), "/"), (gettext("Releases"), None)])
+
+
+@blueprint.route("/release/<release_id>", methods=["GET", "HEAD"])
+def release(release_id):
+    history = current_history()
+    past = history.release(release_id)  # UnknownRelease → 404, ReleaseGone → 410
+    shown = None
+    if past.previous is not None and past.added + past.removed <= MAX_STATEMENTS:
+        shown = _changes_of(history, past)
+    previous = next((r for r in history.releases if r.id == past.previous), None)
+    return _page("release.html", release=past, current=history.current, changes=shown, max_listed=MAX_LISTED,
+                 previous=previous if previous is not None and previous.retained else None,
+                 breadcrumbs=[(gettext("Home"), "/"), (gettext("Releases"), "/releases"), (past.id, None)])
+
+
+def _changes_of(history, past) -> dict:
+    serving = request_snapshot()
+    newer = serving if past.id == serving.release().id else history.snapshot(past, serving.release())
+    added, removed = release_changes(history, past)
+    summary = summarize(added, removed, SnapshotSide(newer), [SnapshotSide(newer), GraphSide(removed)])
+    view = ChangeView(summary.labels, current_language())
+    shown = {}
+    for status, changes in (("added", summary.added), ("removed", summary.removed), ("changed", summary.changed)):
+        listed = sorted((view.change(c, past.id, past.previous) for c in changes), key=lambda c: c.title.casefold())
+        shown[status] = {"listed": listed[:MAX_LISTED], "total": len(listed)}
+    return shown
+
+
+@blueprint.route("/history/<path:path>", methods=["GET", "HEAD"])
+def resource_history(path):
+    kind, _, local = path.partition("/")
+    if kind not in ("doc", "id") or not LOCAL_NAME.match(local) or len(local) > 512:
+        abort(404)
+    iri = current_app.config["SETTINGS"].id_base + local
+    history = current_history()
+    versions, labels = history_of(history, iri, SnapshotSide(request_snapshot()))
+    if not versions:
+        abort(404, description=gettext("No release ever published statements about this resource."))
+    view = ChangeView(labels, current_language())
+    shown = [(v.release, view.change(v.change, v.release.id, v.release.previous)) for v in versions]
+    title = view.change(versions[0].change)
+    return _page("history.html", versions=shown, title=title, iri=iri, page="/doc/" + local,
+                 older_gone=any(not r.retained for r in history.releases),
+                 breadcrumbs=[(gettext("Home"), "/"), (title.title, "/doc/" + local), (gettext("History"), None)])
