@@ -150,6 +150,13 @@ def test_unknown_things_are_404(client, path, status):
     assert client.get(path).status_code == status
 
 
+def test_release_page_numbers(client, history):
+    assert client.get(f"/release/{history.releases[2]}?page=1").status_code == 200
+    assert client.get(f"/release/{history.releases[2]}?page=2").status_code == 404  # two changes: one page
+    assert client.get(f"/release/{history.releases[2]}?page=zwei").status_code == 400
+    assert client.get(f"/release/{history.releases[2]}?page=0").status_code == 400
+
+
 def test_pages_are_cacheable_per_release(client, history):
     first = client.get(f"/release/{history.releases[2]}?lang=en")
     assert first.headers["ETag"].startswith(f'W/"{history.releases[2]}')

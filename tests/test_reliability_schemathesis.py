@@ -37,7 +37,8 @@ def test_every_documented_path_exists_in_the_app(api_app):
         generic = {"/catalog/dataset/<name>": "/catalog/<path:rest>", "/dumps/<file>": "/dumps/<path:rest>",
                    "/dumps/<release>/<file>": "/dumps/<path:rest>", "/catalog.<ext>": "/catalog.<ext>",
                    "/.well-known/void.<ext>": "/.well-known/void.<ext>",
-                   "/timemap/link/<path>": "/timemap/link/<path:path>", "/timemap/json/<path>": "/timemap/json/<path:path>"}
+                   "/timemap/link/<path>": "/timemap/link/<path:path>", "/timemap/json/<path>": "/timemap/json/<path:path>",
+                   "/history/<path>": "/history/<path:path>"}
         assert generic.get(flask_path, flask_path) in rules, f"{path} is documented but not served"
 
 

@@ -37,10 +37,10 @@ NOT_IN_IRIS = set('<>"{}|^`\\ \n')
 
 
 def _chunks(iris: list[str]):
-    """``VALUES`` lists of at most CHUNK IRIs (anything that is no IRI left out)."""
-    safe = [i for i in iris if not NOT_IN_IRIS & set(i)]
+    """The IRIs as ``<…>`` in lists of at most CHUNK (anything that is no IRI left out)."""
+    safe = [f"<{i}>" for i in iris if not NOT_IN_IRIS & set(i)]
     for start in range(0, len(safe), CHUNK):
-        yield " ".join(f"<{i}>" for i in safe[start:start + CHUNK])
+        yield safe[start:start + CHUNK]
 
 
 class SnapshotSide:
@@ -49,7 +49,8 @@ class SnapshotSide:
 
     def subject_counts(self, iris: list[str]) -> dict[str, int]:
         counts = {}
-        for values in _chunks(iris):
+        for chunk in _chunks(iris):
+            values = " ".join(chunk)
             rows = self.snapshot.select(
                 f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }} GROUP BY ?s")
             counts.update({str(row["s"]): int(row["n"]) for row in rows})
@@ -57,9 +58,9 @@ class SnapshotSide:
 
     def labels(self, iris: list[str]) -> Graph:
         found = Graph()
-        props = " ".join(f"<{p}>" for p in LABEL_PROPERTIES)
-        for values in _chunks(iris):
+        for chunk in _chunks(iris):  # (IRI, property) pairs: two VALUES lists join slowly in pyoxigraph
+            pairs = " ".join(f"({iri} <{p}>)" for iri in chunk for p in LABEL_PROPERTIES)
             for triple in self.snapshot.construct(
-                    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {props} }} ?s ?p ?o }}"):
+                    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p) {{ {pairs} }} ?s ?p ?o }}"):
                 found.add(triple)
         return found

@@ -41,16 +41,25 @@ class ChangeView:
     def __init__(self, labels: Graph, lang: str):
         self.view = View(labels, "urn:ikpe:changes", lang)
         self.id_base = current_app.config["SETTINGS"].id_base
+        self._property_names: dict = {}
+
+    def property_name(self, prop) -> str:
+        if prop not in self._property_names:  # a few properties, named again and again
+            self._property_names[prop] = self.view.property_label(prop)
+        return self._property_names[prop]
 
     def statement(self, statement) -> ShownStatement:
-        names = [self.view.property_label(p) for p in (*statement.path, statement.predicate)]
+        names = [self.property_name(p) for p in (*statement.path, statement.predicate)]
         return ShownStatement(" › ".join(names), str(statement.predicate), self.view.value(statement.object))
+
+    def title(self, iri: str) -> str:
+        return iri if iri.startswith("_:") else self.view.label_of(URIRef(iri))
 
     def change(self, change, release_id: str | None = None, previous_id: str | None = None) -> ShownChange:
         """``change`` made by release ``release_id`` (mementos link to it, or to ``previous_id`` for a
         resource it removed)."""
         iri = change.iri
-        title = self.view.value(URIRef(iri)).text if not iri.startswith("_:") else iri
+        title = self.title(iri)
         literal = None if iri.startswith("_:") else label_literal(self.view.graph, URIRef(iri), self.view.lang)
         shown = ShownChange(iri, title, literal.language if literal is not None else None, change.status,
                             added=[self.statement(s) for s in change.added],

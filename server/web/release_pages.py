@@ -9,7 +9,10 @@ Unknown release ids answer 404, releases beyond retention 410 (server/web/versio
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template
+import threading
+
+from cachetools import LRUCache
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import format_datetime, gettext
 
 from ..versions import GraphSide, SnapshotSide, history_of, release_changes, summarize
@@ -23,7 +26,9 @@ from .versions import current_history
 blueprint = Blueprint("release_pages", __name__)
 
 MAX_STATEMENTS = 50_000  # a release that changed more is summed up, not listed resource by resource
-MAX_LISTED = 500         # resources listed per kind of change on a release page
+MAX_LISTED = 200         # resources listed per kind of change on one page of a release
+_SUMMARIES: LRUCache = LRUCache(4)  # (release in service, release shown) → its summary
+_SUMMARIES_LOCK = threading.Lock()
 
 
 def _page(template: str, **context) -> Response:
@@ -59,26 +64,53 @@ def releases():
 def release(release_id):
     history = current_history()
     past = history.release(release_id)  # UnknownRelease → 404, ReleaseGone → 410
-    shown = None
+    shown, pages, page = None, 1, _page_number()
     if past.previous is not None and past.added + past.removed <= MAX_STATEMENTS:
-        shown = _changes_of(history, past)
+        shown, pages = _changes_of(history, past, page)
+    _page_number(pages)
     previous = next((r for r in history.releases if r.id == past.previous), None)
-    return _page("release.html", release=past, current=history.current, changes=shown, max_listed=MAX_LISTED,
+    return _page("release.html", release=past, current=history.current, changes=shown, page=page, pages=pages,
                  previous=previous if previous is not None and previous.retained else None,
                  breadcrumbs=[(gettext("Home"), "/"), (gettext("Releases"), "/releases"), (past.id, None)])
 
 
-def _changes_of(history, past) -> dict:
+def _summary(history, past):
+    """What ``past`` changed, by resource: computed once per release (both languages use it)."""
     serving = request_snapshot()
-    newer = serving if past.id == serving.release().id else history.snapshot(past, serving.release())
-    added, removed = release_changes(history, past)
-    summary = summarize(added, removed, SnapshotSide(newer), [SnapshotSide(newer), GraphSide(removed)])
+    key = (serving.release().id, past.id)
+    with _SUMMARIES_LOCK:
+        found = _SUMMARIES.get(key)
+    if found is None:
+        newer = serving if past.id == serving.release().id else history.snapshot(past, serving.release())
+        added, removed = release_changes(history, past)
+        found = summarize(added, removed, SnapshotSide(newer), [SnapshotSide(newer), GraphSide(removed)])
+        with _SUMMARIES_LOCK:
+            _SUMMARIES[key] = found
+    return found
+
+
+def _changes_of(history, past, page: int) -> tuple[dict, int]:
+    """Page ``page`` of each kind of change (sorted by label), and the number of pages."""
+    summary = _summary(history, past)
     view = ChangeView(summary.labels, current_language())
-    shown = {}
+    shown, pages = {}, 1
     for status, changes in (("added", summary.added), ("removed", summary.removed), ("changed", summary.changed)):
-        listed = sorted((view.change(c, past.id, past.previous) for c in changes), key=lambda c: c.title.casefold())
-        shown[status] = {"listed": listed[:MAX_LISTED], "total": len(listed)}
-    return shown
+        ordered = sorted(changes, key=lambda c: view.title(c.iri).casefold())
+        listed = ordered[(page - 1) * MAX_LISTED: page * MAX_LISTED]
+        shown[status] = {"listed": [view.change(c, past.id, past.previous) for c in listed], "total": len(ordered),
+                         "first": (page - 1) * MAX_LISTED + 1}
+        pages = max(pages, -(-len(ordered) // MAX_LISTED))
+    return shown, pages
+
+
+def _page_number(pages: int | None = None) -> int:
+    """``?page=``: not a positive integer → 400, past the last page → 404."""
+    value = request.args.get("page", "1")
+    if not value.isdigit() or int(value) < 1:
+        abort(400, description=gettext("The page number must be a positive integer."))
+    if pages is not None and int(value) > pages:
+        abort(404)
+    return int(value)
 
 
 @blueprint.route("/history/<path:path>", methods=["GET", "HEAD"])
