@@ -136,6 +136,12 @@ def test_history_by_id_path_and_in_german(client):
     assert ("added", "Bezeichnung", THILIK_LABELS[2]) in diff_rows(versions[0])
 
 
+def test_history_of_a_document_with_a_format_suffix(client):
+    tree = page_of(client.get("/history/doc/person/viviane-vidot.html"))
+    assert len(tree.xpath("//ol[@class='versions']/li")) == 3
+    assert "/doc/person/viviane-vidot" in tree.xpath("//main//a/@href")
+
+
 def test_resource_pages_link_to_their_history(client):
     tree = page_of(client.get("/doc/project/thilik"))
     assert "/history/doc/project/thilik" in tree.xpath("//a/@href")

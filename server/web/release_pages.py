@@ -13,12 +13,14 @@ import threading
 
 from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 
 from ..versions import GraphSide, SnapshotSide, history_of, release_changes, summarize
 from .change_view import ChangeView
 from .http_caching import cacheable
 from .i18n import current_language
+from .resources import SUFFIX
+from .formats import FORMATS
 from .links import LOCAL_NAME
 from .store_access import request_snapshot
 from .versions import current_history
@@ -35,15 +37,6 @@ def _page(template: str, **context) -> Response:
     html = render_template(template, **context)
     return cacheable(Response(html, mimetype="text/html"), request_snapshot().release(), current_language(),
                      vary=["Accept-Language"])
-
-
-def _when(release) -> str:
-    return format_datetime(release.created, "long")  # with the time zone
-
-
-@blueprint.app_template_global("release_time")
-def release_time(release) -> str:
-    return _when(release)
 
 
 @blueprint.app_template_global("history_kept")
@@ -113,19 +106,29 @@ def _page_number(pages: int | None = None) -> int:
     return int(value)
 
 
+def _versions(history, local: str):
+    """The versions of the resource at ``local`` (a format suffix such as ``.ttl`` or ``.html`` allowed)."""
+    id_base = current_app.config["SETTINGS"].id_base
+    versions, labels = history_of(history, id_base + local, SnapshotSide(request_snapshot()))
+    suffix = SUFFIX.match(local)
+    if not versions and suffix and (suffix["suffix"] == "html" or suffix["suffix"] in FORMATS):
+        local = suffix["local"]
+        versions, labels = history_of(history, id_base + local, SnapshotSide(request_snapshot()))
+    return local, versions, labels
+
+
 @blueprint.route("/history/<path:path>", methods=["GET", "HEAD"])
 def resource_history(path):
     kind, _, local = path.partition("/")
     if kind not in ("doc", "id") or not LOCAL_NAME.match(local) or len(local) > 512:
         abort(404)
-    iri = current_app.config["SETTINGS"].id_base + local
     history = current_history()
-    versions, labels = history_of(history, iri, SnapshotSide(request_snapshot()))
+    local, versions, labels = _versions(history, local)
     if not versions:
         abort(404, description=gettext("No release ever published statements about this resource."))
     view = ChangeView(labels, current_language())
     shown = [(v.release, view.change(v.change, v.release.id, v.release.previous)) for v in versions]
     title = view.change(versions[0].change)
-    return _page("history.html", versions=shown, title=title, iri=iri, page="/doc/" + local,
+    return _page("history.html", versions=shown, title=title, page="/doc/" + local,
                  older_gone=any(not r.retained for r in history.releases),
                  breadcrumbs=[(gettext("Home"), "/"), (title.title, "/doc/" + local), (gettext("History"), None)])
