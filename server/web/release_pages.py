@@ -22,7 +22,7 @@ from .i18n import current_language
 from .resources import SUFFIX
 from .formats import FORMATS
 from .links import LOCAL_NAME
-from .store_access import request_snapshot
+from .store_access import carrier_snapshot, request_snapshot
 from .versions import current_history
 
 blueprint = Blueprint("release_pages", __name__)
@@ -42,7 +42,7 @@ def _page(template: str, **context) -> Response:
 @blueprint.app_template_global("history_kept")
 def history_kept() -> bool:
     """Whether the release in service carries a history (resource pages link to theirs)."""
-    return request_snapshot().history() is not None
+    return carrier_snapshot().history() is not None  # the release in service, also on a memento page
 
 
 @blueprint.route("/releases", methods=["GET", "HEAD"])
