@@ -198,6 +198,10 @@ class Settings:
         10, "`ikpe-lod build` and `publish`: niceness added to the command's (and its child processes') CPU "
             "priority, so that a build on the serving machine leaves the CPU to the server's requests first "
             "(`nice`, at most 19; 0 = off).", int)
+    # change feed (issue 15, docs/versions.md "Change feed (LDES)")
+    ldes_page_size: int = setting(
+        250, "Change feed (LDES): members per page. Changing it moves the page boundaries of pages that "
+             "were announced as immutable; set it once.", int)
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))

@@ -35,9 +35,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     answer_cache.init_app(app)
 
-    from . import catalog, pictures, pipeline, reconcile, release_pages, resources, search, sparql
+    from . import catalog, ldes, pictures, pipeline, reconcile, release_pages, resources, search, sparql
 
-    for area in (resources, sparql, catalog, search, reconcile, pictures, release_pages):
+    for area in (resources, sparql, catalog, search, reconcile, pictures, release_pages, ldes):
         app.register_blueprint(area.blueprint)
 
     app.before_request(refuse_malformed_urls)

@@ -1,0 +1,112 @@
+"""Which resources a release changed: the members of its part of the stream.
+
+A *root* is what a member describes: an IRI subject together with the blank nodes it points to.
+Blank-node trees that no IRI points to (an OWL axiom such as ``owl:AllDisjointClasses``) have no
+IRI of their own; they form one root together, ``unattached`` (``<public_base>/ldes/unattached``).
+
+``changed(release)`` are the roots whose description the release changed: the subjects of the
+statements it added or removed (read from the history store's spans that start or end at it), a
+blank node standing for the roots above it. ``base(release)`` are all roots holding at the release:
+the full state a client starts from when older releases are beyond retention.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import pyoxigraph as ox
+
+from ..kg.history import parse_span
+from ..store.history import PastRelease, ReleaseHistory
+
+_ORPHANS = ("SELECT DISTINCT ?b WHERE { ?b ?p ?o FILTER(isBlank(?b)) "
+            "FILTER NOT EXISTS { ?x ?q ?b } }")
+_IRI_SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"
+
+
+def _spans_touching(history: ReleaseHistory, release_id: str) -> list[ox.NamedNode]:
+    """The span graphs that start or end at the release: its added and removed statements."""
+    out = []
+    for graph in history.store.named_graphs():
+        span = parse_span(graph) if isinstance(graph, ox.NamedNode) else None
+        if span is not None and release_id in span:
+            out.append(graph)
+    return out
+
+
+def roots_above(history: ReleaseHistory, node: ox.BlankNode, unattached: str) -> set[str]:
+    """The IRI subjects that point (through blank nodes) to ``node`` in any release; ``unattached``
+    where some chain of blank nodes has no IRI above it."""
+    roots, seen, todo = set(), {node}, [node]
+    while todo:
+        current = todo.pop()
+        parents = {q.subject for q in history.store.quads_for_pattern(None, None, current, None)}
+        if not parents:
+            roots.add(unattached)
+        for parent in parents:
+            if isinstance(parent, ox.NamedNode):
+                roots.add(parent.value)
+            elif parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return roots
+
+
+def orphan_blank_nodes(history: ReleaseHistory, release: PastRelease) -> list[ox.BlankNode]:
+    """The blank nodes holding at ``release`` that nothing points to (the roots of ``unattached``)."""
+    spans = history.spans_at(release) or [ox.NamedNode("urn:ikpe:empty")]
+    rows = history.store.query(_ORPHANS, default_graph=spans, named_graphs=[])
+    return sorted((row["b"] for row in rows), key=str)
+
+
+class MemberIndex:
+    """The sorted roots of each release's part of the stream, computed once per history and kept."""
+
+    def __init__(self, history: ReleaseHistory, unattached: str, keep: int = 64):
+        self.history, self.unattached = history, unattached
+        self._cache: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+        self._keep = keep
+        self._lock = threading.Lock()
+
+    def changed(self, release: PastRelease) -> list[str]:
+        return self._cached(("changed", release.id), lambda: self._changed(release))
+
+    def base(self, release: PastRelease) -> list[str]:
+        return self._cached(("base", release.id), lambda: self._base(release))
+
+    def _cached(self, key, compute) -> list[str]:
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > self._keep:
+                self._cache.popitem(last=False)
+        return value
+
+    def _changed(self, release: PastRelease) -> list[str]:
+        if release.position == 0 or release.previous is None:
+            return self._base(release)  # the first release added everything it holds
+        roots = set()
+        for graph in _spans_touching(self.history, release.id):
+            for quad in self.history.store.quads_for_pattern(None, None, None, graph):
+                if isinstance(quad.subject, ox.NamedNode):
+                    roots.add(quad.subject.value)
+                else:
+                    roots |= roots_above(self.history, quad.subject, self.unattached)
+        return _ordered(roots, self.unattached)
+
+    def _base(self, release: PastRelease) -> list[str]:
+        spans = self.history.spans_at(release) or [ox.NamedNode("urn:ikpe:empty")]
+        rows = self.history.store.query(_IRI_SUBJECTS, default_graph=spans, named_graphs=[])
+        roots = {row["s"].value for row in rows}
+        if orphan_blank_nodes(self.history, release):
+            roots.add(self.unattached)
+        return _ordered(roots, self.unattached)
+
+
+def _ordered(roots: set[str], unattached: str) -> list[str]:
+    """Sorted by IRI, ``unattached`` last."""
+    return sorted(roots - {unattached}) + ([unattached] if unattached in roots else [])
