@@ -55,7 +55,8 @@ def test_a_page_holds_catalog_page_size_datasets(settings, size):
     catalog = URIRef(f"{BASE}/catalog")
     datasets = set(g.objects(catalog, DCAT.dataset))
     assert len(datasets) == size
-    assert set(g.subjects(RDF.type, DCAT.Dataset)) == datasets
+    versions = set(g.subjects(URIRef("http://www.w3.org/ns/dcat#isVersionOf"), None))  # reached by dcat:hasVersion
+    assert set(g.subjects(RDF.type, DCAT.Dataset)) - versions == datasets
     view = g.value(catalog, HYDRA.view)
     assert int(g.value(view, HYDRA.itemsPerPage)) == size
     served = set(g.objects(URIRef(f"{BASE}/catalog/service/sparql"), DCAT.servesDataset))

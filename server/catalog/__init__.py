@@ -30,10 +30,11 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from ..store.embedded import to_oxigraph, to_rdflib
-from .dcat import CatalogContext, DumpFile, Entry, build_catalog
+from .dcat import CatalogContext, DumpFile, Entry, attribution, build_catalog
 from .subsets import Subsets, projects, read_ntriples, release_store, whole_graph_hash, write_subsets
 from .render import CATALOG_PREFIXES
 from .triples import TripleIndex
+from .versions import DUMP, add_versions
 from .vocab import bind_prefixes
 from .void import build_void
 
@@ -111,8 +112,7 @@ def _write(graph, store, folder: Path, manifest: dict, settings, now: str, previ
     entries = [whole]
     lap("whole-graph hash")
     project_files = {}
-    target = folder / "dumps" / "projects"
-    target.mkdir(parents=True, exist_ok=True)
+    (target := folder / "dumps" / "projects").mkdir(parents=True, exist_ok=True)
     subsets = Subsets(store, ntriples)
     del ntriples
     project_iris = projects(store)
@@ -132,6 +132,7 @@ def _write(graph, store, folder: Path, manifest: dict, settings, now: str, previ
     ctx = CatalogContext(base=base, release=manifest["release"], created=now,
                          publisher_homepage=settings.publisher_homepage, contact_email=settings.contact_email)
     catalog = build_catalog(graph, ctx, entries)
+    add_versions(catalog, ctx, whole, folder, manifest["dumps"].get(DUMP, {}), attribution(graph))
     lap("catalog")
     out = folder / "catalog"
     out.mkdir(exist_ok=True)
@@ -246,7 +247,8 @@ class ReleaseCatalog:
     def owner_of(self, iri: str) -> str | None:
         """The dataset whose block describes ``iri`` (the dataset itself, or one of its distributions)."""
         iri = str(iri)
-        return next((d for d in (iri, iri.split("/distribution/", 1)[0]) if d in self.blocks), None)
+        candidates = (iri, iri.split("/distribution/", 1)[0], iri.split("/version/", 1)[0])
+        return next((d for d in candidates if d in self.blocks), None)
 
     def service_triples(self, iri: str) -> list:
         """Every ``dcat:servesDataset`` triple if ``iri`` is a service of the head, else none."""

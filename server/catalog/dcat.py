@@ -310,8 +310,9 @@ def _common(g: Graph, ctx: CatalogContext, subject, entry: Entry) -> None:
 
 
 def _distribution(g: Graph, ctx: CatalogContext, dataset, entry: Entry, dump: DumpFile, attribution_text: str,
-                  what: tuple[str, str]) -> URIRef:
-    suffix = dump.path.rsplit("/", 1)[-1].split(".", 1)[1].replace(".", "-")
+                  what: tuple[str, str], local: str | None = None) -> URIRef:
+    """A download of ``dataset``; its IRI ends in ``local`` or else the file's suffix (``ttl``, ``nt-gz``)."""
+    suffix = local or dump.path.rsplit("/", 1)[-1].split(".", 1)[1].replace(".", "-")
     dist = URIRef(f"{dataset}/distribution/{suffix}")
     url = URIRef(f"{ctx.base}/dumps/{dump.path}")
     names = {"RDF_TURTLE": "Turtle", "RDF_N_TRIPLES": "N-Triples (gzip)", "JSON_LD": "JSON-LD", "RDF_XML": "RDF/XML"}
@@ -344,20 +345,28 @@ def _distribution(g: Graph, ctx: CatalogContext, dataset, entry: Entry, dump: Du
 
 
 def _sparql_distribution(g: Graph, ctx: CatalogContext, dataset, entry: Entry) -> None:
-    dist = URIRef(f"{dataset}/distribution/sparql")
+    service_distribution(g, dataset, entry, "sparql", ("SPARQL-Endpunkt", "SPARQL endpoint"), (
+        "Abfrage des gesamten Wissensgraphen mit SPARQL 1.1 (Protokoll: GET oder POST).",
+        "Query the whole knowledge graph with SPARQL 1.1 (protocol: GET or POST)."),
+        URIRef(ctx.base + "/sparql"), ctx.service, FILE_TYPE.SPARQLQ, "application/sparql-results+json")
+
+
+def service_distribution(g: Graph, dataset, entry: Entry, local: str, title: tuple[str, str],
+                         description: tuple[str, str], access_url, service, file_type, media_type: str) -> URIRef:
+    """An access to ``dataset`` through a data service (title and description German, English)."""
+    dist = URIRef(f"{dataset}/distribution/{local}")
     g.add((dataset, DCAT.distribution, dist))
     g.add((dist, RDF.type, DCAT.Distribution))
-    _add_both(g, dist, DCTERMS.title, "SPARQL-Endpunkt", "SPARQL endpoint")
-    _add_both(g, dist, DCTERMS.description,
-              "Abfrage des gesamten Wissensgraphen mit SPARQL 1.1 (Protokoll: GET oder POST).",
-              "Query the whole knowledge graph with SPARQL 1.1 (protocol: GET or POST).")
-    g.add((dist, DCAT.accessURL, URIRef(ctx.base + "/sparql")))
-    g.add((dist, DCAT.accessService, ctx.service))
-    g.add((dist, DCTERMS.format, FILE_TYPE.SPARQLQ))
-    g.add((dist, DCAT.mediaType, URIRef(IANA + "application/sparql-results+json")))
+    _add_both(g, dist, DCTERMS.title, *title)
+    _add_both(g, dist, DCTERMS.description, *description)
+    g.add((dist, DCAT.accessURL, access_url))
+    g.add((dist, DCAT.accessService, service))
+    g.add((dist, DCTERMS.format, file_type))
+    g.add((dist, DCAT.mediaType, URIRef(IANA + media_type)))
     g.add((dist, DCTERMS.license, LICENSE))
     g.add((dist, DCTERMS.issued, _dt(entry.issued)))
     g.add((dist, DCTERMS.modified, _dt(entry.modified)))
+    return dist
 
 
 def _provenance(g: Graph, subject, graph: Graph, sources, memo: dict | None = None) -> None:
@@ -441,21 +450,27 @@ def build_catalog(graph: Graph, ctx: CatalogContext, entries: list[Entry]) -> Ca
 def _service(head, ctx: CatalogContext, entries: list[Entry]) -> None:
     """The SPARQL endpoint as the catalog's data service, serving every dataset."""
     svc = ctx.service
+    data_service(head, ctx, svc, ("SPARQL-Endpunkt des IKPE-Wissensgraphen", "SPARQL endpoint of the IKPE knowledge graph"),
+                 ("SPARQL-1.1-Abfragedienst über den gesamten Wissensgraphen (nur lesend).",
+                  "Read-only SPARQL 1.1 query service over the whole knowledge graph."),
+                 ctx.iri("sparql"), URIRef("https://www.w3.org/TR/sparql11-protocol/"))
+    for entry in entries:
+        head.add((svc, DCAT.servesDataset, URIRef(entry.iri)))
+
+
+def data_service(head, ctx: CatalogContext, svc, title: tuple[str, str], description: tuple[str, str], endpoint,
+                 conforms_to) -> None:
+    """A ``dcat:DataService`` of the catalog (title and description German, English)."""
     head.add((svc, RDF.type, DCAT.DataService))
-    _add_both(head, svc, DCTERMS.title, "SPARQL-Endpunkt des IKPE-Wissensgraphen",
-              "SPARQL endpoint of the IKPE knowledge graph")
-    _add_both(head, svc, DCTERMS.description,
-              "SPARQL-1.1-Abfragedienst über den gesamten Wissensgraphen (nur lesend).",
-              "Read-only SPARQL 1.1 query service over the whole knowledge graph.")
-    head.add((svc, DCAT.endpointURL, ctx.iri("sparql")))
-    head.add((svc, DCAT.endpointDescription, ctx.iri("sparql")))
-    head.add((svc, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    _add_both(head, svc, DCTERMS.title, *title)
+    _add_both(head, svc, DCTERMS.description, *description)
+    head.add((svc, DCAT.endpointURL, endpoint))
+    head.add((svc, DCAT.endpointDescription, endpoint))
+    head.add((svc, DCTERMS.conformsTo, conforms_to))
     head.add((svc, DCTERMS.publisher, ctx.publisher))
     head.add((svc, DCAT.contactPoint, ctx.contact))
     head.add((svc, DCTERMS.license, LICENSE))
     head.add((svc, DCTERMS.accessRights, ACCESS_RIGHT.PUBLIC))
-    for entry in entries:
-        head.add((svc, DCAT.servesDataset, URIRef(entry.iri)))
 
 
 def _themes(g: Graph, subject, codes) -> None:

@@ -9,6 +9,8 @@ from .triples import TripleIndex
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCAT_DATASET = ox.NamedNode("http://www.w3.org/ns/dcat#Dataset")
+DISTRIBUTION = ox.NamedNode("http://www.w3.org/ns/dcat#distribution")
+IS_VERSION_OF = ox.NamedNode("http://www.w3.org/ns/dcat#isVersionOf")
 # what a dataset points to in the head: described in the dataset's document so it stands on its own
 HEAD_LINKS = frozenset(ox.NamedNode(iri) for iri in (
     "http://purl.org/dc/terms/publisher", "http://www.w3.org/ns/dcat#contactPoint",
@@ -37,5 +39,11 @@ def resource_triples(cat, iri: str) -> list:
     own = cat.dataset_triples(owner) if owner else []
     if owner == iri and is_dataset(own, iri):
         return _dataset_document(cat, iri, own)
+    block = TripleIndex(own)
+    if block.value(iri, IS_VERSION_OF) is not None:  # a version of a dataset (docs/dcat.md, "Versions")
+        part = block.describe(iri)
+        for download in [t.object for t in part if t.predicate == DISTRIBUTION]:
+            part += block.describe(download)
+        return _dataset_document(cat, iri, part)
     index = TripleIndex(cat.head_triples() + own + cat.service_triples(iri))
     return list(dict.fromkeys(index.describe(iri) + cat.void_index().describe(iri)))

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
 from .vocab import LICENSE, VOID, bind_prefixes
 
@@ -110,6 +110,8 @@ def build_void(store, base: str, dumps: dict, modified: str, example: URIRef | N
     g.add((ds, FOAF.homepage, URIRef(base + "/")))
     g.add((ds, VOID.uriSpace, Literal(base + "/id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(base + "/sparql")))
+    g.add((ds, RDFS.seeAlso, URIRef(base + "/ldes")))  # the change feed (LDES): docs/versions.md
+    g.add((URIRef(base + "/ldes"), RDF.type, URIRef("https://w3id.org/ldes#EventStream")))
     if example is not None:
         g.add((ds, VOID.exampleResource, example))
     for name, info in sorted(dumps.items()):

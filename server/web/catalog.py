@@ -32,6 +32,7 @@ from rdflib.namespace import DCAT, DCTERMS, SKOS
 
 from .. import catalog as catalog_data
 from ..catalog import documents, hydra, render
+from ..catalog import versions as catalog_versions
 from ..catalog.triples import TripleIndex
 from ..catalog.vocab import SPDX
 from ..store import StoreUnavailable
@@ -41,6 +42,7 @@ from .http_caching import cache_publicly, cacheable
 from .i18n import current_language
 from .links import on_this_server
 from .store_access import request_snapshot
+from .versions import past_release, past_snapshot
 
 blueprint = Blueprint("catalog", __name__)
 
@@ -312,6 +314,8 @@ def dumps(rest: str):
         release, name = first, remainder
     if not FILE_NAME.match(name) or ".." in name:
         abort(404)
+    if versioned and (name in catalog_versions.CHANGESET or not (releases / release / "dumps").is_dir()):
+        return _version_file(info, release, name)
     folder = (releases / release / "dumps") if versioned else info.path / "dumps"
     if not folder.is_dir():
         abort(404)
@@ -335,6 +339,36 @@ def dumps(rest: str):
     for link in discovery_links():
         response.headers.add("Link", link)
     response.headers["Digest"] = "sha-256=" + _b64(digest)
+    return response
+
+
+def _version_file(info, release: str, name: str) -> Response:
+    """A file of a retained release whose folder may be pruned (docs/dcat.md, "Versions"): its
+    changeset (kept with the history), its full dump (reconstructed once from the history store and
+    cached in ``<build_dir>/reconstructed/``) or their SHA256SUMS."""
+    record = next((r for r in catalog_versions.read_versions(info.path) if r["id"] == release), None)
+    if record is None:
+        past_release(release)  # 404 never published, 410 beyond retention
+        abort(404)
+    sums = {catalog_versions.DUMP: record["dump"]["sha256"],
+            **{n: record[n]["sha256"] for n in catalog_versions.CHANGESET if n in record}}
+    if name == "SHA256SUMS":
+        body = "".join(f"{digest}  {file}\n" for file, digest in sums.items())
+        response = Response(body, headers={"Content-Type": DUMP_TYPES["SHA256SUMS"]})
+        response.set_etag(hashlib.sha256(body.encode()).hexdigest())
+        return cache_publicly(response.make_conditional(request), IMMUTABLE_MAX_AGE)
+    if name not in sums:
+        abort(404)
+    if name == catalog_versions.DUMP:
+        path = catalog_versions.reconstruct_dump(
+            past_snapshot(release), Path(_settings().build_dir) / "reconstructed" / release / name)
+    else:
+        path = info.path / catalog_versions.VERSIONS / release / name
+    response = send_file(path, mimetype="application/gzip", conditional=True, etag=sums[name],
+                         max_age=IMMUTABLE_MAX_AGE)
+    response.headers["Digest"] = "sha-256=" + _b64(sums[name])
+    response.headers.add("Link", f'<{_settings().public_base}/dumps/{release}/SHA256SUMS>; rel="describedby"; '
+                                 'type="text/plain"')
     return response
 
 
