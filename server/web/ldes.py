@@ -35,7 +35,7 @@ blueprint = Blueprint("ldes", __name__)
 WRITERS = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "nt": ox.RdfFormat.N_TRIPLES,
            "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 IMMUTABLE_SECONDS = 365 * 24 * 3600
-_indexes: LRUCache = LRUCache(maxsize=4)       # history folder → MemberIndex
+_indexes: LRUCache = LRUCache(maxsize=4)       # (history folder, public base) → MemberIndex
 _pages: LRUCache = LRUCache(maxsize=256)        # immutable pages, written once per process
 _lock = threading.Lock()
 
@@ -56,12 +56,12 @@ def _format() -> str:
 def _stream() -> Stream:
     history = current_history()
     settings = current_app.config["SETTINGS"]
-    key = str(history.folder)
+    key = (str(history.folder), settings.public_base)
     with _lock:
         index = _indexes.get(key)
-        if index is None or index.history is not history:
+        if index is None:  # one per release folder: its history never changes
             index = _indexes[key] = MemberIndex(history, f"{settings.public_base}/ldes/unattached")
-    return Stream(history, settings.public_base, settings.ldes_page_size, index)
+    return Stream(index.history, settings.public_base, settings.ldes_page_size, index)
 
 
 def _write(triples, key: str) -> bytes:
@@ -100,7 +100,7 @@ def _page(release_id: str, kind: str, number: str):
     if not feed.immutable(ref):  # the newest page: it gains a relation when the next release comes
         return cacheable(_answer(_write(feed.page_triples(ref), key), key), feed.history.current, key,
                          vary=("Accept",))
-    cache_key = (str(feed.history.folder), feed.url(ref), key, feed.page_size)
+    cache_key = (str(feed.history.folder), feed.url(ref), key, feed.page_size)  # the URL names the base
     with _lock:
         body = _pages.get(cache_key)
     if body is None:
