@@ -11,8 +11,10 @@ the full state a client starts from when older releases are beyond retention.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -21,6 +23,7 @@ from ..store.history import PastRelease, ReleaseHistory
 
 _ORPHANS = ("SELECT DISTINCT ?b WHERE { ?b ?p ?o FILTER(isBlank(?b)) "
             "FILTER NOT EXISTS { ?x ?q ?b } }")
+_UNATTACHED_MARK = "unattached"  # in a cached file: the unattached root (its IRI depends on the public base)
 _IRI_SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"
 
 
@@ -60,13 +63,32 @@ def orphan_blank_nodes(history: ReleaseHistory, release: PastRelease) -> list[ox
 
 
 class MemberIndex:
-    """The sorted roots of each release's part of the stream, computed once per history and kept."""
+    """The sorted roots of each release's part of the stream, computed once per history and kept: in
+    memory, and in ``cache_dir`` (if given) for the other processes of the machine (a release's roots
+    never change; the base of a large release takes a scan of its statements)."""
 
-    def __init__(self, history: ReleaseHistory, unattached: str, keep: int = 64):
-        self.history, self.unattached = history, unattached
+    def __init__(self, history: ReleaseHistory, unattached: str, keep: int = 64, cache_dir: Path | None = None):
+        self.history, self.unattached, self.cache_dir = history, unattached, cache_dir
         self._cache: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
         self._keep = keep
         self._lock = threading.Lock()
+
+    def _file(self, key: tuple[str, str]) -> Path | None:
+        return self.cache_dir / key[1] / f"ldes-{key[0]}.txt" if self.cache_dir is not None else None
+
+    def _load_or_compute(self, key, compute) -> list[str]:
+        path = self._file(key)
+        if path is not None and path.exists():
+            lines = path.read_text(encoding="utf-8").split("\n")
+            return [line.replace(_UNATTACHED_MARK, self.unattached) for line in lines if line]
+        value = compute()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            scratch = path.with_name(f".{path.name}.{os.getpid()}")
+            scratch.write_text("".join((_UNATTACHED_MARK if r == self.unattached else r) + "\n" for r in value),
+                               encoding="utf-8")
+            os.replace(scratch, path)
+        return value
 
     def changed(self, release: PastRelease) -> list[str]:
         return self._cached(("changed", release.id), lambda: self._changed(release))
@@ -79,7 +101,7 @@ class MemberIndex:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        value = compute()
+        value = self._load_or_compute(key, compute)
         with self._lock:
             self._cache[key] = value
             while len(self._cache) > self._keep:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from pathlib import Path
 
 import pyoxigraph as ox
 from cachetools import LRUCache
@@ -25,9 +26,10 @@ from ..ldes.describe import Describer
 from ..ldes.members import MemberIndex
 from ..ldes.pages import BASE, CHANGES, NoSuchPage, Stream
 from ..ldes.vocab import PREFIXES, TOMBSTONE
-from . import conneg
+from . import conneg, page_cache
 from .formats import FORMATS
 from .http_caching import cacheable
+from .store_access import request_snapshot
 from .versions import current_history
 
 blueprint = Blueprint("ldes", __name__)
@@ -36,7 +38,6 @@ WRITERS = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "nt": ox.
            "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 IMMUTABLE_SECONDS = 365 * 24 * 3600
 _indexes: LRUCache = LRUCache(maxsize=4)       # (history folder, public base) → MemberIndex
-_pages: LRUCache = LRUCache(maxsize=256)        # immutable pages, written once per process
 _lock = threading.Lock()
 
 
@@ -55,17 +56,30 @@ def _format() -> str:
 
 def _stream() -> Stream:
     history = current_history()
+    if history.folder is None:
+        abort(404, "The change feed is read from the history store of a release folder; this server reads "
+                   "its releases from a remote store.")
     settings = current_app.config["SETTINGS"]
     key = (str(history.folder), settings.public_base)
     with _lock:
         index = _indexes.get(key)
         if index is None:  # one per release folder: its history never changes
-            index = _indexes[key] = MemberIndex(history, f"{settings.public_base}/ldes/unattached")
+            index = _indexes[key] = MemberIndex(history, f"{settings.public_base}/ldes/unattached",
+                                                cache_dir=Path(settings.build_dir) / "reconstructed")
     return Stream(index.history, settings.public_base, settings.ldes_page_size, index)
 
 
 def _write(triples, key: str) -> bytes:
     return ox.serialize(triples, format=WRITERS[key], prefixes=PREFIXES if key in ("ttl", "trig", "jsonld") else None)
+
+
+def _immutable(response: Response) -> Response:
+    """A strong ETag (the bytes' SHA-256) and a year of ``Cache-Control: immutable``."""
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = IMMUTABLE_SECONDS
+    response.cache_control.immutable = True
+    return response
 
 
 def _answer(body: bytes, key: str) -> Response:
@@ -77,7 +91,8 @@ def _answer(body: bytes, key: str) -> Response:
 @blueprint.get("/ldes")
 def stream():
     feed, key = _stream(), _format()
-    return cacheable(_answer(_write(feed.description(), key), key), feed.history.current, key, vary=("Accept",))
+    return cacheable(_answer(_write(feed.description(), key), key), request_snapshot().release(), key,
+                     vary=("Accept",))
 
 
 @blueprint.get("/ldes/base/<release>/<number>")
@@ -98,20 +113,14 @@ def _page(release_id: str, kind: str, number: str):
     except NoSuchPage as error:
         abort(404, str(error))
     if not feed.immutable(ref):  # the newest page: it gains a relation when the next release comes
-        return cacheable(_answer(_write(feed.page_triples(ref), key), key), feed.history.current, key,
+        return cacheable(_answer(_write(feed.page_triples(ref), key), key), request_snapshot().release(), key,
                          vary=("Accept",))
-    cache_key = (str(feed.history.folder), feed.url(ref), key, feed.page_size)  # the URL names the base
-    with _lock:
-        body = _pages.get(cache_key)
-    if body is None:
-        body = _write(feed.page_triples(ref), key)
-        with _lock:
-            _pages[cache_key] = body
-    response = _answer(body, key)
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    response.cache_control.public = True
-    response.cache_control.max_age = IMMUTABLE_SECONDS
-    response.cache_control.immutable = True
+    # an immutable page is written once per release in service and machine (the response cache)
+    cache_key = page_cache.key(request_snapshot().release().id, feed.url(ref), str(feed.page_size), key, "ldes")
+    response = page_cache.lookup(cache_key)
+    if response is None:
+        response = _immutable(_answer(_write(feed.page_triples(ref), key), key))
+        page_cache.keep(cache_key, response)
     return response.make_conditional(request)
 
 
@@ -127,9 +136,4 @@ def version(release: str):
     described = Describer(feed.history, past, feed.public_base, feed.index.unattached).member(iri)[1]
     if described[-1].object == TOMBSTONE and past not in feed.history.versions_of(iri):
         abort(404, f"Release {release} neither held nor withdrew statements about {iri[:200]}.")
-    body = _write(described, key)
-    response = _answer(body, key)
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    response.cache_control.public = True
-    response.cache_control.max_age = IMMUTABLE_SECONDS
-    return response.make_conditional(request)
+    return _immutable(_answer(_write(described, key), key)).make_conditional(request)
