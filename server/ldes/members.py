@@ -21,8 +21,7 @@ import pyoxigraph as ox
 from ..kg.history import parse_span
 from ..store.history import PastRelease, ReleaseHistory
 
-_ORPHANS = ("SELECT DISTINCT ?b WHERE { ?b ?p ?o FILTER(isBlank(?b)) "
-            "FILTER NOT EXISTS { ?x ?q ?b } }")
+_BLANK_SUBJECTS = "SELECT DISTINCT ?b WHERE { ?b ?p ?o FILTER(isBlank(?b)) }"
 _UNATTACHED_MARK = "unattached"  # in a cached file: the unattached root (its IRI depends on the public base)
 _IRI_SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"
 
@@ -58,8 +57,12 @@ def roots_above(history: ReleaseHistory, node: ox.BlankNode, unattached: str) ->
 def orphan_blank_nodes(history: ReleaseHistory, release: PastRelease) -> list[ox.BlankNode]:
     """The blank nodes holding at ``release`` that nothing points to (the roots of ``unattached``)."""
     spans = history.spans_at(release) or [ox.NamedNode("urn:ikpe:empty")]
-    rows = history.store.query(_ORPHANS, default_graph=spans, named_graphs=[])
-    return sorted((row["b"] for row in rows), key=str)
+    held = set(spans)
+    rows = history.store.query(_BLANK_SUBJECTS, default_graph=spans, named_graphs=[])
+    # one index seek per blank node (a FILTER NOT EXISTS in the query took seven times as long)
+    orphans = [row["b"] for row in rows
+               if not any(q.graph_name in held for q in history.store.quads_for_pattern(None, None, row["b"], None))]
+    return sorted(orphans, key=str)
 
 
 class MemberIndex:
