@@ -112,10 +112,13 @@ def test_retention_ends_old_releases_and_their_statements(tmp_path):
     with pytest.raises(ReleaseGone) as gone:
         past.release(history.releases[0])
     assert gone.value.oldest.id == history.releases[1]
-    # the first label held only in release 1: its statement is no longer stored
+    # the first label held only in release 1: no retained release's graph holds it (release 2's
+    # changeset still records its removal)
     store = past.store
-    assert not list(store.quads_for_pattern(ox.NamedNode(VIDOT), ox.NamedNode(str(RDFS.label)),
-                                            ox.Literal(VIDOT_LABELS[0], language="de"), None))
+    graphs = {q.graph_name.value for q in store.quads_for_pattern(
+        ox.NamedNode(VIDOT), ox.NamedNode(str(RDFS.label)), ox.Literal(VIDOT_LABELS[0], language="de"), None)}
+    assert graphs == {f"urn:ikpe:history:removed/{history.releases[1]}"}
+    assert not store.contains_named_graph(ox.NamedNode(f"urn:ikpe:history:live/{history.releases[0]}"))
     # a resource unchanged since release 1 shows the oldest retained release as its first version
     assert [r.id for r in past.versions_of(THILIK)] == history.releases[1:]
 

@@ -1,20 +1,29 @@
-"""The release history a release carries: every statement ever published, once, with the span of
-releases in which it held, and the list of releases.
+"""The release history a release carries: every retained release's graph as the union of two graphs
+of one store, and the list of releases.
 
 In a release folder::
 
     changes/added.nt.gz, changes/removed.nt.gz   what this release changed against the one before
-    history/                                    a pyoxigraph store: each statement in the named graph of
-                                                its span, ``urn:ikpe:history:<first release>/<release
-                                                that removed it>`` (``…/open`` while it holds)
+    history/                                    a pyoxigraph store (below)
     history.json                                the releases in order (id, time, counts; ``retained``)
 
-The graph of release *k* is the union of the spans that hold at *k* (first ≤ k < end), so any SPARQL
-query runs against a past release by naming those graphs as its default graph
-(``server.store.history``). A new release's history is a checkpoint of the previous one (RocksDB hard-
-links its files) plus this release's changes, so it grows with the changes, not with the graph.
-Retention (:class:`Retention`) ends the memento of old releases: their spans are dropped from the
-store, and they stay in ``history.json`` with ``retained: false`` (the server answers 410 for them).
+The history store holds
+
+* ``urn:ikpe:history:base``: the statements that hold in *every* retained release (most of the graph);
+* ``urn:ikpe:history:live/<id>``, per retained release: the other statements that hold in it;
+* ``urn:ikpe:history:added/<id>`` and ``…:removed/<id>``: each retained release's changeset.
+
+So the graph of release *k* is ``base ∪ live/k``: a query runs against a past release by naming
+those two graphs as its default graph (``server.store.history``), at the cost of two index lookups
+per pattern, whatever the number of releases. (A layout with one graph per span of releases needs
+up to k·(n−k) graphs for release k and one lookup for each.) The live graphs hold what changed
+within the retained releases: their size grows with the changes and with retention, not with the
+graph. A new release's history is a checkpoint of the previous one (RocksDB hard-links its files)
+plus this release's changes.
+
+Retention (:class:`Retention`) ends the memento of old releases: their graphs are dropped, they
+stay in ``history.json`` with ``retained: false`` (the server answers 410 for them), and the
+statements that now hold in every retained release move to the base.
 """
 from __future__ import annotations
 
@@ -30,19 +39,34 @@ import pyoxigraph as ox
 from .changes import ADDED, REMOVED, ChangeCounts
 
 HISTORY, HISTORY_FILE, CHANGES = "history", "history.json", "changes"
-SPAN_PREFIX, OPEN = "urn:ikpe:history:", "open"
+PREFIX = "urn:ikpe:history:"
+BASE = ox.NamedNode(PREFIX + "base")
+LAYOUT = 2  # history.json "layout": 1 was one graph per span of releases (not read any more)
 
 
-def span_graph(first: str, end: str | None) -> ox.NamedNode:
-    return ox.NamedNode(f"{SPAN_PREFIX}{first}/{end or OPEN}")
+def live_graph(release: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{PREFIX}live/{release}")
 
 
-def parse_span(graph: ox.NamedNode) -> tuple[str, str | None] | None:
-    """(first release, release that ended it or None) of a span graph, None for any other graph."""
-    if not graph.value.startswith(SPAN_PREFIX):
+def added_graph(release: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{PREFIX}added/{release}")
+
+
+def removed_graph(release: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{PREFIX}removed/{release}")
+
+
+def graph_role(graph) -> tuple[str, str | None] | None:
+    """("base", None), ("live" | "added" | "removed", release id) for a history graph, else None."""
+    if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(PREFIX):
         return None
-    first, _, end = graph.value[len(SPAN_PREFIX):].partition("/")
-    return first, None if end == OPEN else end
+    role, _, release = graph.value[len(PREFIX):].partition("/")
+    return (role, release or None) if role in ("base", "live", "added", "removed") else None
+
+
+def graphs_at(release: str) -> list[ox.NamedNode]:
+    """The graphs whose union is the graph of ``release``."""
+    return [BASE, live_graph(release)]
 
 
 @dataclass(frozen=True)
@@ -65,49 +89,69 @@ class Retention:
 
 def read_history(folder: Path) -> dict | None:
     try:
-        return json.loads((folder / HISTORY_FILE).read_text(encoding="utf-8"))
+        data = json.loads((folder / HISTORY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return data if data.get("layout") == LAYOUT else None
 
 
-def _triples(path: Path):
-    if path.exists():
-        with gzip.open(path, "rb") as handle:
-            yield from ox.parse(handle, ox.RdfFormat.N_TRIPLES)
+def _triples(path: Path) -> list:
+    if not path.exists():
+        return []
+    with gzip.open(path, "rb") as handle:  # parse() gives quads (in the default graph): their triples
+        return [quad.triple for quad in ox.parse(handle, ox.RdfFormat.N_TRIPLES)]
 
 
-def _apply_changes(store: ox.Store, changes: Path, release: str) -> None:
-    """Close the span of every removed statement at ``release``; open one for every added one."""
-    quads = []
-    for triple in _triples(changes / REMOVED):
-        for quad in store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None):
-            span = parse_span(quad.graph_name)
-            if span is not None and span[1] is None:
-                store.remove(quad)
-                quads.append(ox.Quad(quad.subject, quad.predicate, quad.object, span_graph(span[0], release)))
-    opened = span_graph(release, None)
-    quads.extend(ox.Quad(t.subject, t.predicate, t.object, opened) for t in _triples(changes / ADDED))
-    store.extend(quads)
+def _quads(triples, graph: ox.NamedNode) -> list[ox.Quad]:
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
 
 
-def _start_history(store: ox.Store, statements: Path, release: str) -> None:
-    """The first release with a history: all its statements in one open span."""
+def _in(store: ox.Store, triple, graph: ox.NamedNode) -> bool:
+    return next(iter(store.quads_for_pattern(triple.subject, triple.predicate, triple.object, graph)), None) is not None
+
+
+def _apply_changes(store: ox.Store, changes: Path, release: str, previous: str, window: list[str]) -> None:
+    """Add release ``release`` after ``previous``; ``window``: the releases retained before it."""
+    added, removed = _triples(changes / ADDED), _triples(changes / REMOVED)
+    gone = set(removed)
+    moved = []
+    for triple in removed:  # a base statement that ends now held in every earlier retained release
+        if _in(store, triple, BASE):
+            store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, BASE))
+            moved.extend(_quads([triple], live_graph(k))[0] for k in window)
+    store.extend(moved)
+    live = [q.triple for q in store.quads_for_pattern(None, None, None, live_graph(previous)) if q.triple not in gone]
+    store.extend(_quads(live, live_graph(release)) + _quads(added, live_graph(release))
+                 + _quads(added, added_graph(release)) + _quads(removed, removed_graph(release)))
+
+
+def _start_history(store: ox.Store, statements: Path) -> None:
+    """The first release with a history: all its statements in the base."""
     with (gzip.open(statements, "rb") if statements.suffix == ".gz" else statements.open("rb")) as handle:
-        store.bulk_load(handle, ox.RdfFormat.N_TRIPLES, to_graph=span_graph(release, None))
+        store.bulk_load(handle, ox.RdfFormat.N_TRIPLES, to_graph=BASE)
 
 
-def _drop_expired_spans(store: ox.Store, entries: list[dict]) -> None:
-    """Remove the spans that ended at or before the oldest retained release (no retained release
-    holds their statements) and the spans left empty (all their statements moved on)."""
-    order = {entry["id"]: position for position, entry in enumerate(entries)}
-    oldest = min(order[e["id"]] for e in entries if e["retained"])
-    for graph in list(store.named_graphs()):
-        span = parse_span(graph) if isinstance(graph, ox.NamedNode) else None
-        if span is None:
-            continue
-        expired = span[1] is not None and order.get(span[1], len(entries)) <= oldest
-        if expired or next(iter(store.quads_for_pattern(None, None, None, graph)), None) is None:
-            store.remove_graph(graph)
+def _apply_retention(store: ox.Store, entries: list[dict], oldest_before: str) -> None:
+    """Drop the graphs of releases no longer retained; when the oldest retained release moved on, the
+    statements that hold in every retained release move from the live graphs to the base."""
+    retained = [e["id"] for e in entries if e["retained"]]
+    for entry in entries:
+        if not entry["retained"]:
+            for graph in (live_graph(entry["id"]), added_graph(entry["id"]), removed_graph(entry["id"])):
+                if store.contains_named_graph(graph):
+                    store.remove_graph(graph)
+    oldest = retained[0]
+    if oldest == oldest_before:
+        return
+    removed_since = set()
+    for release in retained[1:]:
+        removed_since.update(q.triple for q in store.quads_for_pattern(None, None, None, removed_graph(release)))
+    stays = [q.triple for q in store.quads_for_pattern(None, None, None, live_graph(oldest))
+             if q.triple not in removed_since]  # held at the oldest and never removed since: in every one
+    store.extend(_quads(stays, BASE))
+    for release in retained:
+        for triple in stays:
+            store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, live_graph(release)))
 
 
 def extend_history(previous: Path | None, folder: Path, entry: dict, statements: Path,
@@ -121,21 +165,22 @@ def extend_history(previous: Path | None, folder: Path, entry: dict, statements:
     if before is not None and counts is not None and (previous / HISTORY).is_dir():
         ox.Store.read_only(str(previous / HISTORY)).backup(str(target))
         store = ox.Store(str(target))
-        _apply_changes(store, folder / CHANGES, entry["id"])
         entries = before["releases"]
+        window = [e["id"] for e in entries if e["retained"]]
+        _apply_changes(store, folder / CHANGES, entry["id"], entries[-1]["id"], window)
+        oldest_before = window[0]
     else:
         store = ox.Store(str(target))
-        _start_history(store, statements, entry["id"])
-        entries = []
+        _start_history(store, statements)
+        entries, oldest_before = [], entry["id"]
     entries = [*entries, dict(entry, retained=True)]
     now = dt.datetime.fromisoformat(entry["created"])
     for item, keep in zip(entries, retention.retained(entries, now)):
         item["retained"] = item["retained"] and keep
-    _drop_expired_spans(store, entries)
+    _apply_retention(store, entries, oldest_before)
     store.flush()  # no optimize(): compaction would rewrite the files shared with the previous release
-    spans = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode) and parse_span(g))
     del store
-    history = {"releases": entries, "retention": {"releases": retention.releases, "days": retention.days},
-               "spans": spans}
+    history = {"layout": LAYOUT, "releases": entries,
+               "retention": {"releases": retention.releases, "days": retention.days}}
     (folder / HISTORY_FILE).write_text(json.dumps(history, indent=1, ensure_ascii=False), encoding="utf-8")
     return history

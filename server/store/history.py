@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..kg.history import HISTORY, parse_span, read_history
+from ..kg.history import HISTORY, added_graph, graph_role, graphs_at, read_history, removed_graph
 from .base import PublicQueryPaths, ReleaseInfo, StoreUnavailable, T
 from .embedded import OxigraphReads
 
@@ -71,8 +71,6 @@ class ReleaseHistory:
         self._by_id = {r.id: r for r in self.releases}
         self._store: ox.Store | None = None
         self._lock = threading.Lock()
-        self._spans: dict[str, list[ox.NamedNode]] = {}
-        self._span_names = data.get("spans")  # None: a history written before they were listed
 
     @classmethod
     def of(cls, folder: Path | None) -> "ReleaseHistory | None":
@@ -130,43 +128,37 @@ class ReleaseHistory:
 
     # -- resources -------------------------------------------------------------------------------
     def versions_of(self, iri: str) -> list[PastRelease]:
-        """The retained releases in which the statements about ``iri`` (as subject) changed: where it
-        first appeared, each change, and its removal. Empty for an IRI the history never held."""
-        points = set()
-        for graph in self.span_graphs_about(iri):
-            span = parse_span(graph)
-            if span is not None:
-                points.add(span[0])
-                if span[1] is not None:
-                    points.add(span[1])
-        found = sorted((self._by_id[p] for p in points if p in self._by_id), key=lambda r: r.position)
-        if found and not found[0].retained:  # it held before retention: the oldest retained release shows it
-            oldest = self.retained[0]
-            found = [oldest] + [r for r in found if r.retained and r.position > oldest.position]
-        return [r for r in found if r.retained]
+        """The retained releases in which the statements about ``iri`` (as subject) changed: the oldest
+        retained release that has any, each change, and its removal. Empty for an IRI never held."""
+        base, live = set(), {}
+        for quad in self.quads_about(iri):
+            role = graph_role(quad.graph_name)
+            if role == ("base", None):
+                base.add(quad.triple)
+            elif role is not None and role[0] == "live":
+                live.setdefault(role[1], set()).add(quad.triple)
+        versions, before = [], set()
+        for release in self.retained:
+            now = base | live.get(release.id, set())
+            if now != before:
+                versions.append(release)
+            before = now
+        return versions
 
-    def span_graphs_about(self, iri: str) -> set[ox.NamedNode]:
-        """The span graphs holding statements with ``iri`` as subject."""
-        return {quad.graph_name for quad in self.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
-                if isinstance(quad.graph_name, ox.NamedNode)}
+    def quads_about(self, iri: str):
+        """The history's quads with ``iri`` as subject (one index lookup over every graph)."""
+        return self.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
 
     def spans_at(self, release: PastRelease) -> list[ox.NamedNode]:
-        """The span graphs whose statements hold at ``release``: together, its graph."""
-        if release.id in self._spans:
-            return self._spans[release.id]
-        spans = []
-        names = self._span_names if self._span_names is not None else [
-            g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)]
-        for graph in map(ox.NamedNode, names):
-            span = parse_span(graph)
-            if span is None:
-                continue
-            first, end = self._by_id.get(span[0]), self._by_id.get(span[1]) if span[1] else None
-            if first is not None and first.position <= release.position and (
-                    span[1] is None or (end is not None and release.position < end.position)):
-                spans.append(graph)
-        self._spans[release.id] = spans
-        return spans
+        """The graphs whose union is the graph of ``release`` (the base and its live graph)."""
+        return graphs_at(release.id)
+
+    def change_graphs(self, release: PastRelease) -> tuple[ox.NamedNode, ox.NamedNode] | None:
+        """The graphs of the statements ``release`` added and removed; None for the first release kept
+        (it has no release before it in the history: all its statements are new)."""
+        if release.previous is None:
+            return None
+        return added_graph(release.id), removed_graph(release.id)
 
     def snapshot(self, release: PastRelease, current: ReleaseInfo) -> "PastSnapshot":
         return PastSnapshot(self, release, current)

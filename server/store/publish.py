@@ -10,12 +10,11 @@
 4. The release's manifest goes into the meta graph, and then one ``INSERT DATA`` of a single triple,
    ``<graph> pub:activated "now"``, makes it the release in service (readers take the latest activated
    release, pointer and manifest in one query): they see the old release or the new one, never a mix.
-   Before the switch, the release history (``server/kg/history.py``) is brought to the store: its span
-   graphs ``<urn:ikpe:history:…>`` as in the release's ``history/`` store, changed by the statements
-   this release moved (the spans it closed are uploaded, their statements deleted from the open spans,
-   its new open span uploaded; a span whose count still differs is uploaded again whole), expired
-   spans dropped, and ``history.json`` recorded with the release (``pub:history``), so mementos and
-   release-bound queries work on the remote store as on the embedded one (:mod:`.remote_history`).
+   Before the switch, the release history (``server/kg/history.py``) is brought to the store: its
+   graphs ``<urn:ikpe:history:…>`` as in the release's ``history/`` store (only the difference to the
+   previous release's history where the store holds that, else whole; graphs no longer kept dropped),
+   and ``history.json`` recorded with the release (``pub:history``), so mementos and release-bound
+   queries work on the remote store as on the embedded one (:mod:`.remote_history`).
 5. Release graphs older than the previous one are dropped (the previous one stays, so requests that
    read the pointer just before the switch still find their graph).
 
@@ -38,7 +37,7 @@ from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 import pyoxigraph as ox
 
 from ..kg.dumps import sha256_file
-from ..kg.history import HISTORY, SPAN_PREFIX, parse_span, read_history, span_graph
+from ..kg.history import HISTORY, PREFIX, graph_role, read_history
 from ..kg.release import current_release
 from .base import StoreUnavailable
 from .remote import Layout, RemoteStore
@@ -181,34 +180,47 @@ class Publisher:
             self.progress("uploaded", advance=len(chunk))
 
     # -- the release history -----------------------------------------------------------------------
-    def span_counts(self) -> dict[str, int]:
+    def history_counts(self) -> dict[str, int]:
+        """Triples per history graph in the store."""
         rows = self.select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
-                           f"FILTER(STRSTARTS(STR(?g), \"{SPAN_PREFIX}\")) }} GROUP BY ?g")
+                           f"FILTER(STRSTARTS(STR(?g), \"{PREFIX}\")) }} GROUP BY ?g")
         return {r["g"]["value"]: int(r["n"]["value"]) for r in rows}
 
-    def sync_history(self, folder: Path, release: str) -> dict | None:
-        """Bring the span graphs of ``folder``'s history to the store; the history (None: none kept)."""
+    def sync_history(self, folder: Path, manifest: dict) -> dict | None:
+        """Bring the history graphs of ``folder``'s history store to the store; the history (None: none
+        kept). A graph the store holds as the previous release's history had it gets only the
+        difference; any other graph is uploaded whole; graphs no longer in the history are dropped."""
         history = read_history(folder)
         if history is None or not (folder / HISTORY).is_dir():
             return None
         local = ox.Store.read_only(str(folder / HISTORY))
-        wanted = {name: _span_lines(local, name) for name in history["spans"]}
-        remote = self.span_counts()
-        self.progress("history", total=len(wanted))
-        for name, lines in wanted.items():
-            first, end = parse_span(ox.NamedNode(name))
-            if end == release and name not in remote:  # closed by this release: moved out of the open span
+        previous = _previous_history(folder, manifest)
+        remote = self.history_counts()
+        names = sorted(g.value for g in local.named_graphs() if graph_role(g))
+        self.progress("history", total=len(names))
+        for name in names:
+            lines = _graph_lines(local, name)
+            before = _graph_lines(previous, name) if previous is not None and name in remote else None
+            if before is not None and remote[name] == len(before):
+                self._send_difference(name, before, lines)
+            elif remote.get(name) != len(lines) or before is None and name in remote:
+                self.update(f"DROP SILENT GRAPH <{name}>", "Replacing a history graph")
                 self.load(name, lines)
-                if remote.get(span_graph(first, None).value) and not any(b"_:" in line for line in lines):
-                    self._delete_lines(span_graph(first, None).value, lines)
-        remote = self.span_counts()
-        for name, lines in wanted.items():
-            if remote.get(name) != len(lines):  # new, or not as expected: the whole span again
-                self.update(f"DROP SILENT GRAPH <{name}>", "Replacing a history span")
-                self.load(name, lines)
-        for name in set(remote) - set(wanted):
-            self.update(f"DROP SILENT GRAPH <{name}>", "Dropping an expired history span")
+        for name in set(remote) - set(names):
+            self.update(f"DROP SILENT GRAPH <{name}>", "Dropping a history graph no longer kept")
         return history
+
+    def _send_difference(self, name: str, before: list[bytes], after: list[bytes]) -> None:
+        old, new = set(before), set(after)
+        gone, came = sorted(old - new), sorted(new - old)
+        if any(b"_:" in line for line in gone):  # DELETE DATA takes no blank nodes: the graph again
+            self.update(f"DROP SILENT GRAPH <{name}>", "Replacing a history graph")
+            self.load(name, after)
+            return
+        if gone:
+            self._delete_lines(name, gone)
+        if came:
+            self.load(name, came)
 
     def _delete_lines(self, graph: str, lines: list[bytes]) -> None:
         for start in range(0, len(lines), self.chunk_size):
@@ -263,7 +275,7 @@ class Publisher:
         except StoreUnavailable as error:
             raise PublishError(f"Reading the release pointer: {error}") from None
         if current == graph and self.count(graph) == manifest["triples"]:
-            self.record_history(graph, self.sync_history(folder, manifest["release"]))
+            self.record_history(graph, self.sync_history(folder, manifest))
             self.progress("cleanup")
             return PublishOutcome(manifest["release"], graph, manifest["triples"], True, self.drop_old(graph, keep))
         if current == graph:  # the pointer names this release but its graph is damaged: never write under readers
@@ -277,7 +289,7 @@ class Publisher:
             if found != manifest["triples"]:
                 raise PublishError(f"The store holds {found} triples of release {manifest['release']}, "
                                    f"expected {manifest['triples']}.")
-            self.record_and_switch(graph, manifest, self.sync_history(folder, manifest["release"]))
+            self.record_and_switch(graph, manifest, self.sync_history(folder, manifest))
         except BaseException:
             if self._pointer_is_not(graph):
                 self._cleanup_failed(graph)
@@ -300,9 +312,19 @@ class Publisher:
             pass
 
 
-def _span_lines(store: ox.Store, name: str) -> list[bytes]:
-    """The N-Triples lines of one span graph of a history store."""
+def _graph_lines(store: ox.Store, name: str) -> list[bytes]:
+    """The N-Triples lines of one graph of a history store."""
     return [f"{quad.triple} .".encode("utf-8") for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(name))]
+
+
+def _previous_history(folder: Path, manifest: dict) -> ox.Store | None:
+    """The history store of the release before ``folder``'s, if its folder is still on disk."""
+    previous = (manifest.get("changes") or {}).get("previous")
+    path = folder.parent / previous / HISTORY if previous else None
+    try:
+        return ox.Store.read_only(str(path)) if path is not None and path.is_dir() else None
+    except OSError:
+        return None
 
 
 def publish(settings, progress=lambda event, **info: None, keep: int = 1) -> PublishOutcome:

@@ -1,15 +1,14 @@
 """The release history on a remote SPARQL store (put there by ``ikpe-lod publish``,
-:mod:`.publish`): the same span graphs as a release's ``history/`` store, and ``history.json`` recorded
+:mod:`.publish`): the same graphs as a release's ``history/`` store, and ``history.json`` recorded
 with the release in the meta graph. A past release is the protocol dataset whose default graph is the
-union of its spans (``default-graph-uri``, one per span), so every query reads it as the embedded
-store's :class:`~.history.PastSnapshot` does.
+union of the base and its live graph (``default-graph-uri`` twice), so every query reads it as the
+embedded store's :class:`~.history.PastSnapshot` does.
 """
 from __future__ import annotations
 
-import json
-
 import pyoxigraph as ox
 
+from ..kg.history import BASE, live_graph
 from .base import ReleaseInfo, StoreUnavailable
 from .history import PastRelease, ReleaseHistory
 from .remote import SELECT_TYPES, RemoteSnapshot
@@ -24,22 +23,25 @@ class RemoteHistory(ReleaseHistory):
     def store(self):
         raise StoreUnavailable("The release history is read from the remote store.")
 
-    def span_graphs_about(self, iri: str) -> set[ox.NamedNode]:
+    def quads_about(self, iri: str):
         remote = self._remote.remote_store
-        query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}"
+        query = f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}"
+        graphs = [BASE] + [live_graph(r.id) for r in self.retained]
         fields = [("query", query), ("default-graph-uri", remote.layout.no_graph)]
-        fields += [("named-graph-uri", name) for name in self._span_names or []]
+        fields += [("named-graph-uri", g.value) for g in graphs]
         response = remote.post(fields, SELECT_TYPES)
         if response.status != 200:
             raise StoreUnavailable(f"The store answered {response.status} reading the history.")
-        return {ox.NamedNode(row["g"]["value"]) for row in json.loads(response.data)["results"]["bindings"]}
+        subject = ox.NamedNode(iri)
+        return [ox.Quad(subject, row["p"], row["o"], row["g"])
+                for row in ox.parse_query_results(response.data, ox.QueryResultsFormat.JSON)]
 
     def snapshot(self, release: PastRelease, current: ReleaseInfo) -> "RemotePastSnapshot":
         return RemotePastSnapshot(self, release, current)
 
 
 class RemotePastSnapshot(RemoteSnapshot):
-    """A retained release read from the remote store's span graphs."""
+    """A retained release read from the remote store's history graphs."""
 
     mode = "history"
 
