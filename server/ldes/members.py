@@ -5,7 +5,7 @@ Blank-node trees that no IRI points to (an OWL axiom such as ``owl:AllDisjointCl
 IRI of their own; they form one root together, ``unattached`` (``<public_base>/ldes/unattached``).
 
 ``changed(release)`` are the roots whose description the release changed: the subjects of the
-statements it added or removed (read from the history store's spans that start or end at it), a
+statements it added or removed (the history store's ``added/<id>`` and ``removed/<id>`` graphs), a
 blank node standing for the roots above it. ``base(release)`` are all roots holding at the release:
 the full state a client starts from when older releases are beyond retention.
 """
@@ -18,22 +18,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..kg.history import parse_span
 from ..store.history import PastRelease, ReleaseHistory
 
 _BLANK_SUBJECTS = "SELECT DISTINCT ?b WHERE { ?b ?p ?o FILTER(isBlank(?b)) }"
 _UNATTACHED_MARK = "unattached"  # in a cached file: the unattached root (its IRI depends on the public base)
 _IRI_SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"
-
-
-def _spans_touching(history: ReleaseHistory, release_id: str) -> list[ox.NamedNode]:
-    """The span graphs that start or end at the release: its added and removed statements."""
-    out = []
-    for graph in history.store.named_graphs():
-        span = parse_span(graph) if isinstance(graph, ox.NamedNode) else None
-        if span is not None and release_id in span:
-            out.append(graph)
-    return out
 
 
 def roots_above(history: ReleaseHistory, node: ox.BlankNode, unattached: str) -> set[str]:
@@ -115,7 +104,7 @@ class MemberIndex:
         if release.position == 0 or release.previous is None:
             return self._base(release)  # the first release added everything it holds
         roots = set()
-        for graph in _spans_touching(self.history, release.id):
+        for graph in self.history.change_graphs(release) or ():
             for quad in self.history.store.quads_for_pattern(None, None, None, graph):
                 if isinstance(quad.subject, ox.NamedNode):
                     roots.add(quad.subject.value)

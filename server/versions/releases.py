@@ -1,5 +1,5 @@
-"""The changeset of a retained release, read from the history store: the statements whose span begins
-at the release were added by it, those whose span ends at it were removed by it."""
+"""The changeset of a retained release, read from the history store (its graphs ``added/<id>`` and
+``removed/<id>``, server/kg/history.py); the first release of the history added all it holds."""
 from __future__ import annotations
 
 from typing import Iterable
@@ -7,7 +7,6 @@ from typing import Iterable
 import pyoxigraph as ox
 from rdflib import Graph
 
-from ..kg.history import parse_span
 
 
 def rdflib_graph(triples: Iterable) -> Graph:
@@ -17,18 +16,11 @@ def rdflib_graph(triples: Iterable) -> Graph:
 
 
 def release_changes(history, release) -> tuple[Graph, Graph]:
-    """(added, removed) by ``release`` (a retained :class:`~server.store.history.PastRelease`). For the
-    oldest retained release, what it removed may already be dropped from the history store."""
-    began, ended = [], []
-    for graph in history.store.named_graphs():
-        span = parse_span(graph) if isinstance(graph, ox.NamedNode) else None
-        if span is None:
-            continue
-        if span[0] == release.id:
-            began.append(graph)
-        if span[1] == release.id:
-            ended.append(graph)
-    return _read(history.store, began), _read(history.store, ended)
+    """(added, removed) by ``release`` (a retained :class:`~server.store.history.PastRelease`)."""
+    graphs = history.change_graphs(release)
+    if graphs is None:  # the first release of the history: all of it is new
+        return _read(history.store, history.spans_at(release)), Graph()
+    return _read(history.store, [graphs[0]]), _read(history.store, [graphs[1]])
 
 
 def _read(store: ox.Store, graphs: list) -> Graph:

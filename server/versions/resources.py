@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import Graph
 
-from ..kg.history import parse_span
+from ..kg.history import graph_role
 from .changeset import ResourceChange, Side, group, iris_shown, label_graph
 from .releases import rdflib_graph
 from .sides import GraphSide
@@ -22,16 +22,17 @@ class Version:
     removed: Graph
 
 
-def _statements_with_spans(store: ox.Store, iri: str) -> list[tuple[ox.Triple, tuple[str, str | None]]]:
-    """Every statement about ``iri`` (and the blank nodes it leads to) ever published, with its span."""
+def _statements_by_graph(store: ox.Store, iri: str) -> list[tuple[ox.Triple, tuple[str, str | None]]]:
+    """Every statement about ``iri`` (and the blank nodes it leads to) in the history's release graphs,
+    with the graph's role: ("base", None) or ("live", release id)."""
     found, todo, seen = [], [ox.NamedNode(iri)], set()
     while todo and len(seen) < MAX_BLANK_NODES:
         subject = todo.pop()
         for quad in store.quads_for_pattern(subject, None, None, None):
-            span = parse_span(quad.graph_name) if isinstance(quad.graph_name, ox.NamedNode) else None
-            if span is None:
+            role = graph_role(quad.graph_name)
+            if role is None or role[0] not in ("base", "live"):
                 continue
-            found.append((quad.triple, span))
+            found.append((quad.triple, role))
             if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
                 seen.add(quad.object)
                 todo.append(quad.object)
@@ -41,11 +42,16 @@ def _statements_with_spans(store: ox.Store, iri: str) -> list[tuple[ox.Triple, t
 def resource_versions(history, iri: str) -> list[Version]:
     """The versions of ``iri`` (``history``: a :class:`~server.store.history.ReleaseHistory`), newest
     first. The oldest retained version lists what began there (all of it if the resource appeared then)."""
-    statements = _statements_with_spans(history.store, iri)
+    statements = _statements_by_graph(history.store, iri)
+    base = {t for t, role in statements if role[0] == "base"}
+    held, before = {}, set()
+    for release in history.retained:  # what held about iri in each release, and what it changed
+        now = base | {t for t, role in statements if role == ("live", release.id)}
+        held[release.id] = (now - before, before - now)
+        before = now
     versions = []
     for release in reversed(history.versions_of(iri)):
-        added = [t for t, (first, _) in statements if first == release.id]
-        removed = [t for t, (_, end) in statements if end == release.id]
+        added, removed = held[release.id]
         versions.append(Version(release, rdflib_graph(added), rdflib_graph(removed)))
     return versions
 
