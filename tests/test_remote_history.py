@@ -80,3 +80,26 @@ def test_the_store_holds_the_history_graphs_as_the_release_does(published):
     local = ReleaseHistory.of(current_release(history.settings.build_dir)).store
     expected = {g.value: sum(1 for _ in local.quads_for_pattern(None, None, None, g)) for g in local.named_graphs()}
     assert before == {name: count for name, count in expected.items() if count}
+
+
+def test_mementos_and_past_queries_over_http_on_the_remote_store(published):
+    from rdflib import Graph, URIRef
+
+    from server.web.app import create_app
+
+    history, store = published
+    client = create_app(store.settings).test_client()
+    for number, release in enumerate(history.releases):
+        memento = client.get(f"/release/{release}/doc/person/viviane-vidot.ttl")
+        assert memento.status_code == 200 and "Memento-Datetime" in memento.headers
+        graph = Graph().parse(data=memento.get_data(as_text=True), format="turtle")
+        labels = {o for o in graph.objects(URIRef(VIDOT), RDFS.label) if o.language == "de"}
+        assert labels == {Literal(VIDOT_LABELS[number], lang="de")}
+        answer = client.get("/sparql", query_string={
+            "release": release, "query": f"SELECT ?l WHERE {{ <{VIDOT}> <{RDFS.label}> ?l FILTER(lang(?l) = 'de') }}"},
+            headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        values = [b["l"]["value"] for b in answer.get_json()["results"]["bindings"]]
+        assert values == [VIDOT_LABELS[number]]
+    timemap = client.get("/timemap/json/doc/person/viviane-vidot")
+    assert timemap.status_code == 200 and len(timemap.get_json()["mementos"]["list"]) == 3
