@@ -100,6 +100,10 @@ class Settings:
     remote_graph_store_url: str = setting(
         "", "Remote store: Graph Store HTTP Protocol endpoint for publishing (optional; else the update endpoint)."
     )
+    remote_history: bool = setting(
+        True, "Remote store: `ikpe-lod publish` brings the release history (mementos, release-bound queries) "
+              "to the store too. Off for Virtuoso 7.2: with the history graphs in the same store it answers "
+              "some queries on the current release wrongly (docs/versions.md).", _bool)
     remote_auth: str = setting("basic", "Remote store: HTTP authentication for writing, `basic` or `digest`.",
                                Choice("basic", "digest"))
     remote_connect_timeout: float = setting(3.0, "Remote store: seconds to wait for a connection.", float)

@@ -24,6 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..kg.namespaces import IKPE, PREFIXES, SCHEMA
+from ..processes import die_with_parent
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 LABELS = (RDF_TYPE, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
@@ -191,7 +192,8 @@ def write_subsets(subsets: Subsets, projects: list, folder: Path) -> dict:
     _FORKED.update(subsets=subsets, folder=folder)
     if (os.cpu_count() or 1) < 2 or len(projects) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return _write_slice(projects)
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                             initializer=die_with_parent) as pool:  # a killed build leaves no writer behind
         other = pool.submit(_write_slice, projects[1::2])
         written = _write_slice(projects[0::2])
         written.update(other.result())

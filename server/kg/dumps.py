@@ -11,12 +11,10 @@ folder, which the next build removes.
 """
 from __future__ import annotations
 
-import ctypes
 import gzip
 import hashlib
 import io
 import json
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..processes import die_with_parent
 from .changes import canonicalize_file, read_lines, sorted_lines_of, write_changeset
 from .history import CHANGES, Retention, extend_history
 from .namespaces import PREFIXES
@@ -170,15 +169,8 @@ def write_history(folder: Path, statements: Path, entry: dict, previous: str | N
     return {key: entry[key] for key in ("previous", "added", "removed")}
 
 
-def _die_with_parent() -> None:
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def main(folder: Path, graph_name: str, release: dict | None = None) -> int:
-    _die_with_parent()
+    die_with_parent()
     try:
         report = write_store_and_dumps(folder, graph_name, release)
     except Exception as error:  # noqa: BLE001 — reported to the build, which says what failed

@@ -190,7 +190,7 @@ class Publisher:
         """Bring the history graphs of ``folder``'s history store to the store; the history (None: none
         kept). A graph the store holds as the previous release's history had it gets only the
         difference; any other graph is uploaded whole; graphs no longer in the history are dropped."""
-        history = read_history(folder)
+        history = read_history(folder) if self.settings.remote_history else None
         if history is None or not (folder / HISTORY).is_dir():
             return None
         local = ox.Store.read_only(str(folder / HISTORY))
