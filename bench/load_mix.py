@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.production import Server, documented_command  # noqa: E402
+from bench.production import Server, documented_command, shown  # noqa: E402
 from bench.routes import machine  # noqa: E402
 from bench.serve_bench import children  # noqa: E402
 
@@ -177,7 +177,7 @@ def run(args) -> dict:
             tracebacks = Path(server.log.name).read_text(errors="replace").count("Traceback")
     result = parse_wrk(out)
     result.update(store=args.store, events=log, hot_frames=hot_frames(sorted(args.work.glob("pyspy-*.txt"))), server_tracebacks=tracebacks, duration_s=args.duration,
-                  connections=args.connections, routes=list(ROUTES), server_command=" ".join(server.argv),
+                  connections=args.connections, routes=list(ROUTES), server_command=shown(" ".join(server.argv)),
                   measured=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   loadavg=Path("/proc/loadavg").read_text().split()[:3], machine=machine(),
                   command="wrk -t2 -c%d -d%ds --timeout 30s --latency -s bench/load_mix.lua URL -- routes" % (

@@ -27,6 +27,12 @@ BENCH_ENV = {"IKPE_LIMIT_CLIENT_REQUESTS": "0", "IKPE_LIMIT_CLIENT_QUERIES": "0"
              "IKPE_GUNICORN_LOGLEVEL": "warning"}
 
 
+def shown(text: str) -> str:
+    """``text`` (a command line, a path) as results files record it: no paths of this machine (the
+    checkout relative, the temporary folder as ``$TMPDIR``)."""
+    return text.replace(str(ROOT) + "/", "").replace(tempfile.gettempdir().rstrip("/") + "/", "$TMPDIR/")
+
+
 def documented_command(readme: Path = README) -> str:
     """The first command of the README's code block that follows the word "Production"."""
     text = readme.read_text(encoding="utf-8")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.production import Server, documented_command  # noqa: E402
+from bench.production import Server, documented_command, shown  # noqa: E402
 from bench.serve_bench import ensure_build  # noqa: E402
 from bench.wrk import run_wrk  # noqa: E402
 
@@ -140,8 +140,8 @@ def measure_scale(projects: int, build: Path, args) -> dict:
             for key in ("first", "second", "after_restart"):  # the bodies were kept for the sitemap index
                 row.get(key, {}).pop("body", None)
     shutil.rmtree(cache_dir, ignore_errors=True)
-    return {"projects": projects, "triples": published_triples(build), "build": str(build), "routes": rows,
-            "server_command": " ".join(server.argv), "loadavg": Path("/proc/loadavg").read_text().split()[:3],
+    return {"projects": projects, "triples": published_triples(build), "build": shown(str(build)), "routes": rows,
+            "server_command": shown(" ".join(server.argv)), "loadavg": Path("/proc/loadavg").read_text().split()[:3],
             "measured": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 

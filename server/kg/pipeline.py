@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -56,16 +57,12 @@ def shapes_digest(settings) -> str:
 
 
 def _previous_manifest(settings) -> dict:
-    import json
-
     folder = current_release(settings.build_dir)
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8")) if folder else {}
 
 
 def _geometry_location(data_dir: Path) -> Location:
     """The first GeoJSON file that is not valid JSON (with line), else the geo folder."""
-    import json
-
     folder = Path(data_dir) / "geo"
     shown = lambda path: path.relative_to(data_dir.parent).as_posix()  # noqa: E731
     for path in sorted(folder.glob("*.geojson")):

@@ -115,17 +115,6 @@ class ReleaseHistory:
                 chosen = release
         return chosen
 
-    def neighbours(self, releases: list[PastRelease], release: PastRelease) -> dict[str, PastRelease]:
-        """first/last/prev/next among ``releases`` (sorted) around ``release``."""
-        out = {"first": releases[0], "last": releases[-1]}
-        before = [r for r in releases if r.position < release.position]
-        after = [r for r in releases if r.position > release.position]
-        if before:
-            out["prev"] = before[-1]
-        if after:
-            out["next"] = after[0]
-        return out
-
     # -- resources -------------------------------------------------------------------------------
     def versions_of(self, iri: str) -> list[PastRelease]:
         """The retained releases in which the statements about ``iri`` (as subject) changed: the oldest
@@ -164,6 +153,13 @@ class ReleaseHistory:
         return PastSnapshot(self, release, current)
 
 
+def past_info(release: PastRelease) -> ReleaseInfo:
+    """What a snapshot of a past release says of itself (it has no folder of its own)."""
+    manifest = {"release": release.id, "created": release.created.isoformat(), "triples": release.triples,
+                "past": True}
+    return ReleaseInfo(release.id, release.created.isoformat(), manifest, None)
+
+
 class PastSnapshot(OxigraphReads):
     """A retained release read from the history store: the same queries as on the release's own store.
     ``release()`` describes the past release; ``carrier`` is the release in service whose history
@@ -172,10 +168,7 @@ class PastSnapshot(OxigraphReads):
     mode = "history"
 
     def __init__(self, history: ReleaseHistory, release: PastRelease, carrier: ReleaseInfo):
-        manifest = {"release": release.id, "created": release.created.isoformat(), "triples": release.triples,
-                    "past": True}
-        super().__init__(ReleaseInfo(release.id, release.created.isoformat(), manifest, None),
-                         f"history:{carrier.path}")
+        super().__init__(past_info(release), f"history:{carrier.path}")
         self.history_of, self.past, self.carrier = history, release, carrier
         self._spans = history.spans_at(release)
 

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 
 from ..kg.history import BASE, live_graph
 from .base import ReleaseInfo, StoreUnavailable
-from .history import PastRelease, ReleaseHistory
+from .history import PastRelease, ReleaseHistory, past_info
 from .remote import SELECT_TYPES, RemoteSnapshot
 
 
@@ -23,8 +23,12 @@ class RemoteHistory(ReleaseHistory):
     def store(self):
         raise StoreUnavailable("The release history is read from the remote store.")
 
+    @property
+    def remote_store(self):
+        return self._remote.remote_store
+
     def quads_about(self, iri: str):
-        remote = self._remote.remote_store
+        remote = self.remote_store
         query = f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}"
         graphs = [BASE] + [live_graph(r.id) for r in self.retained]
         fields = [("query", query), ("default-graph-uri", remote.layout.no_graph)]
@@ -46,11 +50,7 @@ class RemotePastSnapshot(RemoteSnapshot):
     mode = "history"
 
     def __init__(self, history: RemoteHistory, release: PastRelease, carrier: ReleaseInfo):
-        manifest = {"release": release.id, "created": release.created.isoformat(), "triples": release.triples,
-                    "past": True}
-        spans = [g.value for g in history.spans_at(release)] or [history._remote.remote_store.layout.no_graph]
-        super().__init__(history._remote.remote_store,
-                         ReleaseInfo(release.id, release.created.isoformat(), manifest, None), spans)
+        super().__init__(history.remote_store, past_info(release), [g.value for g in history.spans_at(release)])
         self.history_of, self.past, self.carrier = history, release, carrier
 
     @property

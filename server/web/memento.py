@@ -62,7 +62,7 @@ def resource_iri(path: str) -> str | None:
 
 def history_or_none() -> ReleaseHistory | None:
     snapshot = carrier_snapshot()
-    return snapshot.history() if hasattr(snapshot, "history") else None
+    return snapshot.history()
 
 
 # -- Link headers ------------------------------------------------------------------------------------
