@@ -11,8 +11,8 @@ not grow with the graph.
 from __future__ import annotations
 
 import gzip
-import heapq
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -74,10 +74,11 @@ def _relabelled(source: Path) -> list[bytes]:
 
 
 def read_lines(path: Path) -> Iterator[bytes]:
-    """The lines of an N-Triples file, gzipped or not."""
+    """The lines of an N-Triples file, gzipped or not (read in large blocks: fast at any size)."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as handle:
-        yield from handle
+        while block := handle.readlines(1 << 22):
+            yield from block
 
 
 def is_sorted_canonical(path: Path) -> bool:
@@ -91,9 +92,10 @@ def is_sorted_canonical(path: Path) -> bool:
     return True
 
 
-def sorted_lines_of(path: Path, scratch: Path) -> Path:
-    """``path`` itself if it holds sorted canonical lines, else a canonical copy written to ``scratch``."""
-    if is_sorted_canonical(path):
+def sorted_lines_of(path: Path, scratch: Path, known_canonical: bool = False) -> Path:
+    """``path`` itself if it holds sorted canonical lines (``known_canonical``: written so, not checked),
+    else a canonical copy written to ``scratch``."""
+    if known_canonical or is_sorted_canonical(path):
         return path
     plain = scratch.with_suffix(".plain.nt")
     with plain.open("wb") as out:
@@ -116,30 +118,27 @@ class ChangeCounts:
 
 def diff_sorted(old: Iterable[bytes], new: Iterable[bytes], added: IO[bytes], removed: IO[bytes]) -> ChangeCounts:
     """Write the lines only ``new`` has to ``added`` and those only ``old`` has to ``removed``; both
-    inputs sorted and free of repeats."""
-    counts = ChangeCounts()
-    tagged = heapq.merge(((line, 0) for line in old), ((line, 1) for line in new))
-    pending = None
-    for line, side in tagged:
-        if pending is not None and pending[0] == line:
-            pending = None  # in both
-            continue
-        if pending is not None:
-            _emit(pending, added, removed, counts)
-        pending = (line, side)
-    if pending is not None:
-        _emit(pending, added, removed, counts)
-    return counts
-
-
-def _emit(pending: tuple[bytes, int], added: IO[bytes], removed: IO[bytes], counts: ChangeCounts) -> None:
-    line, side = pending
-    if side:
-        added.write(line)
-        counts.added += 1
-    else:
+    inputs sorted and free of repeats (one pass over both, as ``comm`` does)."""
+    counts, old, new = ChangeCounts(), iter(old), iter(new)
+    left, right = next(old, None), next(new, None)
+    while left is not None and right is not None:
+        if left == right:
+            left, right = next(old, None), next(new, None)
+        elif left < right:
+            removed.write(left)
+            counts.removed += 1
+            left = next(old, None)
+        else:
+            added.write(right)
+            counts.added += 1
+            right = next(new, None)
+    for line in chain([left] if left is not None else [], old):
         removed.write(line)
         counts.removed += 1
+    for line in chain([right] if right is not None else [], new):
+        added.write(line)
+        counts.added += 1
+    return counts
 
 
 def write_changeset(old_lines: Iterable[bytes], new_lines: Iterable[bytes], folder: Path) -> ChangeCounts:

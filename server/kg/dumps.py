@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from ..processes import die_with_parent
 from .changes import canonicalize_file, read_lines, sorted_lines_of, write_changeset
-from .history import CHANGES, Retention, extend_history
+from .history import CHANGES, HISTORY_FILE, Retention, extend_history
 from .namespaces import PREFIXES
 
 GRAPH_FILE = "graph.nt"      # the validated graph's N-Triples, handed over by the build
@@ -157,7 +157,9 @@ def write_history(folder: Path, statements: Path, entry: dict, previous: str | N
     counts = None
     entry = dict(entry, previous=None, added=entry["triples"], removed=0)
     if previous_folder is not None and (previous_folder / "dumps" / "ikpe.nt.gz").exists():
-        old = sorted_lines_of(previous_folder / "dumps" / "ikpe.nt.gz", folder / "previous.canonical.nt")
+        # a release with a history wrote its ikpe.nt.gz from the canonical lines: no need to check
+        old = sorted_lines_of(previous_folder / "dumps" / "ikpe.nt.gz", folder / "previous.canonical.nt",
+                              known_canonical=(previous_folder / HISTORY_FILE).exists())
         counts = write_changeset(read_lines(old), read_lines(statements), folder / CHANGES)
         if old.parent == folder:
             old.unlink()
