@@ -11,6 +11,7 @@ snapshots taken after it is ready. Both hold the same triples, so only the speed
 from __future__ import annotations
 
 import gzip
+import itertools
 import logging
 import os
 import threading
@@ -53,6 +54,15 @@ def to_oxigraph(term):
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"unexpected term {term!r}")
+
+
+def oxigraph_pattern(pattern) -> list:
+    """A triple pattern of rdflib terms (None: any) in pyoxigraph's terms."""
+    return [None if term is None else to_oxigraph(term) for term in pattern]
+
+
+def triple_of(quad) -> tuple:
+    return to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
 
 
 def rows_of(solutions) -> list[dict]:
@@ -114,6 +124,17 @@ class OxigraphReads(Snapshot):
     def construct(self, query: str) -> Graph:
         return graph_of(self._query(query))
 
+    def _matches(self, pattern):
+        """The quads of the release matching ``pattern`` (index lookups), each statement once."""
+        raise NotImplementedError
+
+    def triples_matching(self, pattern, offset: int = 0, limit: int | None = None) -> list[tuple]:
+        end = None if limit is None else offset + limit
+        return [triple_of(q) for q in itertools.islice(self._matches(pattern), offset, end)]
+
+    def count_matching(self, pattern, up_to: int) -> int:
+        return sum(1 for _ in itertools.islice(self._matches(pattern), up_to))
+
 
 class EmbeddedSnapshot(OxigraphReads):
     """One release read from its pyoxigraph store (on disk, or the copy in memory)."""
@@ -131,6 +152,10 @@ class EmbeddedSnapshot(OxigraphReads):
 
     def dispatch_public_query(self, paths: PublicQueryPaths[T]) -> T:
         return paths.in_worker_processes(self.release().path)
+
+    def _matches(self, pattern):
+        """The release's quads matching ``pattern``: one index lookup in the default graph."""
+        return self.oxigraph.quads_for_pattern(*oxigraph_pattern(pattern), ox.DefaultGraph())
 
     def history(self):
         if self._history is None:

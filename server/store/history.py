@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from ..kg.history import HISTORY, added_graph, graph_role, graphs_at, read_history, removed_graph
 from .base import PublicQueryPaths, ReleaseInfo, StoreUnavailable, T
-from .embedded import OxigraphReads
+from .embedded import OxigraphReads, oxigraph_pattern
 
 
 class ReleaseGone(LookupError):
@@ -183,6 +183,16 @@ class PastSnapshot(OxigraphReads):
     def _query(self, query: str):
         return self.history_of.store.query(query, default_graph=self._spans or [ox.NamedNode("urn:ikpe:empty")],
                                         named_graphs=[])
+
+    def _matches(self, pattern):
+        """The quads matching ``pattern`` in the graphs whose union is the release (``graphs_at``), each
+        statement once: one index lookup per graph."""
+        terms, seen = oxigraph_pattern(pattern), set()
+        for graph in self._spans:
+            for quad in self.history_of.store.quads_for_pattern(*terms, graph):
+                if len(self._spans) == 1 or quad.triple not in seen:
+                    seen.add(quad.triple)
+                    yield quad
 
     def statements(self):
         """Every statement of the release (pyoxigraph triples), e.g. to write it again."""

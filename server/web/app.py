@@ -53,6 +53,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     app.register_blueprint(memento.blueprint)  # after the URL checks: its TimeGate runs after them
 
+    from . import fragments
+
+    app.register_blueprint(fragments.blueprint)  # Triple Pattern Fragments; a TimeGate too, after the URL checks
+
     from . import access_log, cached_answers, health, limits
 
     app.register_blueprint(health.blueprint)

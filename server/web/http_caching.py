@@ -24,7 +24,8 @@ from .i18n import current_language
 from .store_access import request_snapshot
 
 # the request headers an answer kept by the generic cache may vary on (Origin: CORS is added afterwards)
-KEYED_HEADERS = frozenset({"accept", "accept-language"})
+# (Accept-Datetime: a request with it is never answered from the cache, the TimeGate answers it)
+KEYED_HEADERS = frozenset({"accept", "accept-language", "accept-datetime"})
 KNOWN_ENDPOINTS = "ikpe_release_only_endpoints"
 
 
@@ -51,13 +52,14 @@ def cache_publicly(response, max_age: int | None = None, vary=()):
     return response
 
 
-def cacheable(response, release, *parts, vary=(), conditional=True):
+def cacheable(response, release, *parts, vary=(), conditional=True, strong=False):
     """Add validators, Cache-Control and Vary; answer 304 if the client's copy is current.
 
     ``parts`` are what the representation depends on beside the release and the URL (format,
     language …). ``conditional=False`` leaves the 304 to the caller
-    (``response.make_conditional(request)``), who may keep the complete answer first (``page_cache``)."""
-    response.set_etag(etag(release, request.path, request.query_string.decode("latin-1"), *parts), weak=True)
+    (``response.make_conditional(request)``), who may keep the complete answer first (``page_cache``).
+    ``strong``: the bytes are the same for the same release and parts (a strong ``ETag``)."""
+    response.set_etag(etag(release, request.path, request.query_string.decode("latin-1"), *parts), weak=not strong)
     modified = release_time(release)
     if modified is not None:
         response.last_modified = modified
