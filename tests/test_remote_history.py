@@ -105,3 +105,68 @@ def test_mementos_and_past_queries_over_http_on_the_remote_store(published):
         assert values == [VIDOT_LABELS[number]]
     timemap = client.get("/timemap/json/doc/person/viviane-vidot")
     assert timemap.status_code == 200 and len(timemap.get_json()["mementos"]["list"]) == 3
+
+
+# -- the pages for people and the change feed, read from the store (no release folder at hand) --------
+@pytest.fixture(scope="module")
+def apps(published, tmp_path_factory):
+    """The app on the remote store with an empty build folder (it reads everything from the store), and
+    the embedded app on the same three releases, to compare their answers."""
+    from server.web.app import create_app
+
+    history, store = published
+    remote = create_app(dataclasses.replace(store.settings, build_dir=tmp_path_factory.mktemp("stateless")))
+    return remote, create_app(history.settings)
+
+
+def main_text(response) -> str:
+    import re
+
+    from lxml import html as lxml_html
+
+    assert response.status_code == 200, (response.status_code, response.get_data(as_text=True)[:300])
+    return re.sub(r"\s+", " ", lxml_html.fromstring(response.get_data(as_text=True)).xpath("//main")[0].text_content())
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_release_and_history_pages_answer_as_embedded(published, apps, lang):
+    history, _ = published
+    remote, embedded = (app.test_client() for app in apps)
+    paths = ["/releases", *(f"/release/{r}" for r in history.releases), "/history/doc/person/viviane-vidot",
+             "/history/id/project/thilik"]
+    for path in paths:
+        answers = [main_text(client.get(path, headers={"Accept-Language": lang})) for client in (remote, embedded)]
+        assert answers[0] == answers[1], path
+    assert VIDOT_LABELS[2] in main_text(remote.get(f"/release/{history.releases[2]}?lang={lang}"))
+    page = remote.get("/doc/person/viviane-vidot", headers={"Accept-Language": lang}).get_data(as_text=True)
+    assert 'href="/history/doc/person/viviane-vidot"' in page  # resource pages link to their history
+
+
+@pytest.mark.parametrize("path,status", [("/release/20990101T000000Z-deadbeef", 404),
+                                         ("/history/doc/person/nobody-at-all", 404), ("/release/{r}?page=0", 400)])
+def test_bad_input_on_the_remote_pages_is_a_clear_4xx(published, apps, path, status):
+    history, _ = published
+    assert apps[0].test_client().get(path.format(r=history.releases[1])).status_code == status
+
+
+def test_the_change_feed_on_the_remote_store_replays_to_the_current_dump(published, apps):
+    from rdflib import URIRef
+    from rdflib.compare import isomorphic
+
+    from servers import LiveServer
+    from test_ldes import dump_graph, fetch, walk, materialise, TREE
+
+    history, _ = published
+    app = apps[0]
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], ldes_page_size=100)
+    with LiveServer(app) as server:
+        app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], public_base=server.url)
+        latest, visited = walk(f"{server.url}/ldes")
+        assert len(visited) >= 3
+        assert isomorphic(materialise(latest, URIRef(f"{server.url}/ldes")), dump_graph(history, 3))
+        members = {}
+        for release in history.releases[1:]:
+            graph = fetch(f"{server.url}/ldes/{release}/1")
+            members[release] = {str(graph.value(v, URIRef("http://purl.org/dc/terms/isVersionOf")))
+                                for v in graph.objects(URIRef(f"{server.url}/ldes"), TREE.member)}
+        assert members == {history.releases[1]: {VIDOT}, history.releases[2]: {VIDOT, THILIK}}

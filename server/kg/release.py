@@ -41,7 +41,7 @@ from rdflib import Graph
 
 from ..processes import start_module
 from .dumps import GRAPH_FILE, REPORT_FILE
-from .history import Retention
+from .history import Retention, read_history
 from .namespaces import graph_name
 
 
@@ -53,6 +53,7 @@ entries to ``manifest``; an exception abandons the release (nothing is published
 
 
 RESPONSES = "responses"  # the servers' default response cache folder in build/
+RECONSTRUCTED = "reconstructed"  # per past release: its rebuilt full dump, the change feed's member lists
 
 
 class BuildLockedError(RuntimeError):
@@ -242,4 +243,24 @@ def prune_releases(build_dir: Path, keep: int) -> list[Path]:
     for cached in (build_dir / RESPONSES).glob("[!.]*"):
         if current is None or cached.name != current.name:
             shutil.rmtree(cached, ignore_errors=True)
+    return removed + _prune_reconstructed(build_dir, current)
+
+
+def _prune_reconstructed(build_dir: Path, current: Path | None) -> list[Path]:
+    """What was rebuilt for past releases (``reconstructed/<id>``) goes with the release: kept while
+    the history of the release in service retains it (or, without a history, while its folder is on
+    disk), removed with it."""
+    history = read_history(current) if current is not None else None
+    if history is not None:
+        kept = {entry["id"] for entry in history["releases"] if entry.get("retained", True)}
+    else:
+        kept = {p.name for p in (build_dir / "releases").iterdir() if not p.name.startswith(".")}
+    removed = []
+    for folder in (build_dir / RECONSTRUCTED).glob("*"):
+        if folder.name not in kept:
+            if folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                folder.unlink(missing_ok=True)
+            removed.append(folder)
     return removed

@@ -13,9 +13,10 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from ..store.history import PastRelease, ReleaseHistory
-from .members import orphan_blank_nodes
+from ..store.history import PastRelease, ReleaseHistory, closure
 from .vocab import GENERATED_AT, HAS_PART, IS_VERSION_OF, TOMBSTONE, TYPE, date_time
+
+MAX_BLANK_NODES = 100_000  # blank nodes followed below one root
 
 
 def version_iri(public_base: str, release_id: str, iri: str) -> str:
@@ -26,24 +27,24 @@ def version_iri(public_base: str, release_id: str, iri: str) -> str:
 
 
 class Describer:
-    """Statements of roots as ``release`` had them (read from the history store's spans)."""
+    """Statements of roots as ``release`` had them (read through the history's interface: embedded or
+    on a remote store alike)."""
 
     def __init__(self, history: ReleaseHistory, release: PastRelease, public_base: str, unattached: str):
         self.history, self.release, self.public_base, self.unattached = history, release, public_base, unattached
         self.spans = set(history.spans_at(release))
 
-    def _held(self, subject) -> list[ox.Quad]:
-        return [q for q in self.history.store.quads_for_pattern(subject, None, None, None) if q.graph_name in self.spans]
-
-    def _closure(self, nodes, out: list[ox.Triple]) -> None:
-        """The statements of the blank nodes ``nodes`` and of those they point to."""
-        seen, todo = set(nodes), list(nodes)
-        while todo:
-            for quad in self._held(todo.pop()):
-                out.append(ox.Triple(quad.subject, quad.predicate, quad.object))
-                if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
-                    seen.add(quad.object)
-                    todo.append(quad.object)
+    def _held(self, root: str) -> tuple[list[ox.Triple], list[ox.Triple]]:
+        """The statements of ``root`` at the release, and those of the blank nodes below it."""
+        quads = [q for q in self.history.statements_about(root, MAX_BLANK_NODES) if q.graph_name in self.spans]
+        subject = ox.NamedNode(root)
+        own = list(dict.fromkeys(q.triple for q in quads if q.subject == subject))
+        below: dict = {}
+        for quad in quads:
+            if quad.subject != subject:
+                below.setdefault(quad.subject, []).append(quad.triple)
+        objects = [t.object for t in own if isinstance(t.object, ox.BlankNode)]
+        return own, list(dict.fromkeys(closure(objects, lambda node: below.get(node, ()))))
 
     def member(self, root: str) -> tuple[ox.NamedNode, list[ox.Triple]]:
         """The version object of ``root`` and its statements."""
@@ -51,13 +52,12 @@ class Describer:
         out = [ox.Triple(version, IS_VERSION_OF, ox.NamedNode(root)),
                ox.Triple(version, GENERATED_AT, date_time(self.release.created))]
         if root == self.unattached:
-            objects = orphan_blank_nodes(self.history, self.release)
+            objects, below = self.history.orphans_at(self.release)
             out.extend(ox.Triple(version, HAS_PART, node) for node in objects)
         else:
-            held = self._held(ox.NamedNode(root))
-            out.extend(ox.Triple(version, q.predicate, q.object) for q in held)
-            objects = [q.object for q in held if isinstance(q.object, ox.BlankNode)]
+            own, below = self._held(root)
+            out.extend(ox.Triple(version, t.predicate, t.object) for t in own)
         if len(out) == 2:
             out.append(ox.Triple(version, TYPE, TOMBSTONE))
-        self._closure(objects, out)
+        out.extend(below)
         return version, out

@@ -5,8 +5,8 @@ Blank-node trees that no IRI points to (an OWL axiom such as ``owl:AllDisjointCl
 IRI of their own; they form one root together, ``unattached`` (``<public_base>/ldes/unattached``).
 
 ``changed(release)`` are the roots whose description the release changed: the subjects of the
-statements it added or removed (the history store's ``added/<id>`` and ``removed/<id>`` graphs), a
-blank node standing for the roots above it. ``base(release)`` are all roots holding at the release:
+statements it added or removed (the history's ``added/<id>`` and ``removed/<id>`` graphs), a
+blank node standing for the roots above it (``ReleaseHistory.roots_above``). ``base(release)`` are all roots holding at the release:
 the full state a client starts from when older releases are beyond retention.
 """
 from __future__ import annotations
@@ -20,38 +20,7 @@ import pyoxigraph as ox
 
 from ..store.history import PastRelease, ReleaseHistory
 
-_BLANK_SUBJECTS = "SELECT DISTINCT ?b WHERE { ?b ?p ?o FILTER(isBlank(?b)) }"
 _UNATTACHED_MARK = "unattached"  # in a cached file: the unattached root (its IRI depends on the public base)
-_IRI_SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"
-
-
-def roots_above(history: ReleaseHistory, node: ox.BlankNode, unattached: str) -> set[str]:
-    """The IRI subjects that point (through blank nodes) to ``node`` in any release; ``unattached``
-    where some chain of blank nodes has no IRI above it."""
-    roots, seen, todo = set(), {node}, [node]
-    while todo:
-        current = todo.pop()
-        parents = {q.subject for q in history.store.quads_for_pattern(None, None, current, None)}
-        if not parents:
-            roots.add(unattached)
-        for parent in parents:
-            if isinstance(parent, ox.NamedNode):
-                roots.add(parent.value)
-            elif parent not in seen:
-                seen.add(parent)
-                todo.append(parent)
-    return roots
-
-
-def orphan_blank_nodes(history: ReleaseHistory, release: PastRelease) -> list[ox.BlankNode]:
-    """The blank nodes holding at ``release`` that nothing points to (the roots of ``unattached``)."""
-    spans = history.spans_at(release) or [ox.NamedNode("urn:ikpe:empty")]
-    held = set(spans)
-    rows = history.store.query(_BLANK_SUBJECTS, default_graph=spans, named_graphs=[])
-    # one index seek per blank node (a FILTER NOT EXISTS in the query took seven times as long)
-    orphans = [row["b"] for row in rows
-               if not any(q.graph_name in held for q in history.store.quads_for_pattern(None, None, row["b"], None))]
-    return sorted(orphans, key=str)
 
 
 class MemberIndex:
@@ -105,18 +74,13 @@ class MemberIndex:
             return self._base(release)  # the first release added everything it holds
         roots = set()
         for graph in self.history.change_graphs(release) or ():
-            for quad in self.history.store.quads_for_pattern(None, None, None, graph):
-                if isinstance(quad.subject, ox.NamedNode):
-                    roots.add(quad.subject.value)
-                else:
-                    roots |= roots_above(self.history, quad.subject, self.unattached)
+            roots |= {t.subject.value for t in self.history.graph_triples(graph) if isinstance(t.subject, ox.NamedNode)}
+            roots |= self.history.roots_above(graph, self.unattached)
         return _ordered(roots, self.unattached)
 
     def _base(self, release: PastRelease) -> list[str]:
-        spans = self.history.spans_at(release) or [ox.NamedNode("urn:ikpe:empty")]
-        rows = self.history.store.query(_IRI_SUBJECTS, default_graph=spans, named_graphs=[])
-        roots = {row["s"].value for row in rows}
-        if orphan_blank_nodes(self.history, release):
+        roots = self.history.subjects_at(release)
+        if self.history.orphans_at(release)[0]:
             roots.add(self.unattached)
         return _ordered(roots, self.unattached)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..kg.history import HISTORY, added_graph, graph_role, graphs_at, read_history, removed_graph
+from ..kg.history import HISTORY, added_graph, graphs_at, read_history, removed_graph
 from .base import PublicQueryPaths, ReleaseInfo, StoreUnavailable, T
 from .embedded import OxigraphReads, oxigraph_pattern
 
@@ -70,6 +70,7 @@ class ReleaseHistory:
         self.retention = data.get("retention", {})
         self._by_id = {r.id: r for r in self.releases}
         self._store: ox.Store | None = None
+        self._release_graphs: list[ox.NamedNode] | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -119,16 +120,12 @@ class ReleaseHistory:
     def versions_of(self, iri: str) -> list[PastRelease]:
         """The retained releases in which the statements about ``iri`` (as subject) changed: the oldest
         retained release that has any, each change, and its removal. Empty for an IRI never held."""
-        base, live = set(), {}
+        by_graph: dict = {}
         for quad in self.quads_about(iri):
-            role = graph_role(quad.graph_name)
-            if role == ("base", None):
-                base.add(quad.triple)
-            elif role is not None and role[0] == "live":
-                live.setdefault(role[1], set()).add(quad.triple)
+            by_graph.setdefault(quad.graph_name, set()).add(quad.triple)
         versions, before = [], set()
         for release in self.retained:
-            now = base | live.get(release.id, set())
+            now = set().union(*(by_graph.get(g, set()) for g in self.spans_at(release)))
             if now != before:
                 versions.append(release)
             before = now
@@ -137,6 +134,75 @@ class ReleaseHistory:
     def quads_about(self, iri: str):
         """The history's quads with ``iri`` as subject (one index lookup over every graph)."""
         return self.store.quads_for_pattern(ox.NamedNode(iri), None, None, None)
+
+    # -- what the pages and the change feed read (RemoteHistory answers the same by SPARQL) ---------
+    @property
+    def identity(self) -> str:
+        """What names this history among others (the change feed keeps one member index per history)."""
+        return f"folder:{self.folder}"
+
+    def release_graphs(self) -> list[ox.NamedNode]:
+        """Every graph some retained release's graph is a union of (whatever the layout)."""
+        if self._release_graphs is None:
+            self._release_graphs = list(dict.fromkeys(g for r in self.retained for g in self.spans_at(r)))
+        return self._release_graphs
+
+    def graph_triples(self, graph: ox.NamedNode) -> list[ox.Triple]:
+        """The statements of one graph of the history (e.g. a changeset's ``added/<id>``)."""
+        return [quad.triple for quad in self.store.quads_for_pattern(None, None, None, graph)]
+
+    def statements_about(self, iri: str, limit: int = 1000) -> list[ox.Quad]:
+        """The quads of the release graphs about ``iri`` and about the blank nodes it leads to (at most
+        ``limit`` of them), through any retained release."""
+        graphs = set(self.release_graphs())
+        found, todo, seen = [], [ox.NamedNode(iri)], set()
+        while todo and len(seen) < limit:
+            for quad in self.store.quads_for_pattern(todo.pop(), None, None, None):
+                if quad.graph_name not in graphs:
+                    continue
+                found.append(quad)
+                if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
+                    seen.add(quad.object)
+                    todo.append(quad.object)
+        return found
+
+    def subjects_at(self, release: PastRelease) -> set[str]:
+        """The IRI subjects of ``release``'s graph."""
+        rows = self.store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }",
+                                default_graph=self.spans_at(release) or [EMPTY], named_graphs=[])
+        return {row["s"].value for row in rows}
+
+    def orphans_at(self, release: PastRelease) -> tuple[list[ox.BlankNode], list[ox.Triple]]:
+        """The blank nodes of ``release`` that nothing there points to (sorted), and the statements of
+        the blank-node trees below them."""
+        spans = self.spans_at(release) or [EMPTY]
+        held = set(spans)
+        rows = self.store.query("SELECT DISTINCT ?b WHERE { ?b ?p ?o FILTER(isBlank(?b)) }",
+                                default_graph=spans, named_graphs=[])
+        # one index seek per blank node (a FILTER NOT EXISTS in the query took seven times as long)
+        orphans = sorted((row["b"] for row in rows if not any(
+            q.graph_name in held for q in self.store.quads_for_pattern(None, None, row["b"], None))), key=str)
+        return orphans, closure(orphans, lambda node: [q.triple for q in self.store.quads_for_pattern(
+            node, None, None, None) if q.graph_name in held])
+
+    def roots_above(self, graph: ox.NamedNode, unattached: str) -> set[str]:
+        """The IRI subjects that point (through blank nodes, in any graph of the history) to the blank
+        subjects of ``graph``; ``unattached`` where some chain of blank nodes has no IRI above it."""
+        roots, todo = set(), {q.subject for q in self.store.quads_for_pattern(None, None, None, graph)
+                              if isinstance(q.subject, ox.BlankNode)}
+        seen = set(todo)
+        while todo:
+            current = todo.pop()
+            parents = {q.subject for q in self.store.quads_for_pattern(None, None, current, None)}
+            if not parents:
+                roots.add(unattached)
+            for parent in parents:
+                if isinstance(parent, ox.NamedNode):
+                    roots.add(parent.value)
+                elif parent not in seen:
+                    seen.add(parent)
+                    todo.add(parent)
+        return roots
 
     def spans_at(self, release: PastRelease) -> list[ox.NamedNode]:
         """The graphs whose union is the graph of ``release`` (the base and its live graph)."""
@@ -151,6 +217,22 @@ class ReleaseHistory:
 
     def snapshot(self, release: PastRelease, current: ReleaseInfo) -> "PastSnapshot":
         return PastSnapshot(self, release, current)
+
+
+EMPTY = ox.NamedNode("urn:ikpe:empty")  # a default graph that holds nothing
+
+
+def closure(nodes, statements_of) -> list[ox.Triple]:
+    """The statements of the blank nodes ``nodes`` and of the blank nodes they lead to
+    (``statements_of(node)``: the triples with ``node`` as subject)."""
+    out, seen, todo = [], set(nodes), list(nodes)
+    while todo:
+        for triple in statements_of(todo.pop()):
+            out.append(triple)
+            if isinstance(triple.object, ox.BlankNode) and triple.object not in seen:
+                seen.add(triple.object)
+                todo.append(triple.object)
+    return out
 
 
 def past_info(release: PastRelease) -> ReleaseInfo:

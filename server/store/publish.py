@@ -186,29 +186,64 @@ class Publisher:
                            f"FILTER(STRSTARTS(STR(?g), \"{PREFIX}\")) }} GROUP BY ?g")
         return {r["g"]["value"]: int(r["n"]["value"]) for r in rows}
 
+    def history_blank_counts(self) -> dict[str, int]:
+        """Triples with a blank node per history graph in the store."""
+        rows = self.select(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                           f"FILTER(STRSTARTS(STR(?g), \"{PREFIX}\") && (isBlank(?s) || isBlank(?o))) }} GROUP BY ?g")
+        return {r["g"]["value"]: int(r["n"]["value"]) for r in rows}
+
     def sync_history(self, folder: Path, manifest: dict) -> dict | None:
         """Bring the history graphs of ``folder``'s history store to the store; the history (None: none
-        kept). A graph the store holds as the previous release's history had it gets only the
-        difference; any other graph is uploaded whole; graphs no longer in the history are dropped."""
+        kept). Statements without blank nodes: a graph the store holds as the previous release's history
+        had it gets only the difference, any other graph is uploaded whole. The statements with blank
+        nodes of all graphs go in one request (a store gives each request's blank nodes their own
+        scope: a blank node must stay one node across the graphs). Graphs no longer kept are dropped."""
         history = read_history(folder) if self.settings.remote_history else None
         if history is None or not (folder / HISTORY).is_dir():
             return None
         local = ox.Store.read_only(str(folder / HISTORY))
         previous = _previous_history(folder, manifest)
-        remote = self.history_counts()
+        remote, blank = self.history_counts(), self.history_blank_counts()
         names = sorted(g.value for g in local.named_graphs() if graph_role(g))
         self.progress("history", total=len(names))
+        with_blanks, blanks_as_before = {}, previous is not None
         for name in names:
-            lines = _graph_lines(local, name)
-            before = _graph_lines(previous, name) if previous is not None and name in remote else None
-            if before is not None and remote[name] == len(before):
-                self._send_difference(name, before, lines)
-            elif remote.get(name) != len(lines) or before is None and name in remote:
-                self.update(f"DROP SILENT GRAPH <{name}>", "Replacing a history graph")
-                self.load(name, lines)
+            plain, with_blanks[name] = _split_blank(_graph_lines(local, name))
+            before = None
+            if previous is not None and name in remote:
+                before, blank_before = _split_blank(_graph_lines(previous, name))
+                blanks_as_before &= blank_before == with_blanks[name]
+            self._sync_plain(name, plain, before, remote.get(name, 0) - blank.get(name, 0), name in remote)
+        if not blanks_as_before or blank != {n: len(b) for n, b in with_blanks.items() if b}:
+            self._replace_blank_statements(with_blanks)
         for name in set(remote) - set(names):
             self.update(f"DROP SILENT GRAPH <{name}>", "Dropping a history graph no longer kept")
         return history
+
+    def _sync_plain(self, name: str, lines: list[bytes], before: list[bytes] | None, held: int, known: bool) -> None:
+        """The statements without blank nodes of one history graph (``held`` of them in the store)."""
+        if before is not None and held == len(before):
+            self._send_difference(name, before, lines)
+        elif held != len(lines) or before is None and known:
+            self.update(f"DELETE {{ GRAPH <{name}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} "
+                        f"FILTER(!isBlank(?s) && !isBlank(?o)) }}", "Replacing a history graph")
+            self.load(name, lines)
+
+    def _replace_blank_statements(self, lines: dict[str, list[bytes]]) -> None:
+        """Every history statement with a blank node, again, in one request (one blank-node scope)."""
+        self.update(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                    f"FILTER(STRSTARTS(STR(?g), \"{PREFIX}\") && (isBlank(?s) || isBlank(?o))) }}",
+                    "Replacing the history's blank nodes")
+        quads = [line[:-1].rstrip() + f" <{name}> .".encode() for name, graph in lines.items() for line in graph]
+        if not quads:
+            return
+        if self.settings.remote_graph_store_url:
+            self._send("POST", self.settings.remote_graph_store_url, "Uploading the history's blank nodes",
+                       data=b"\n".join(quads) + b"\n", headers={"Content-Type": "application/n-quads"})
+        else:
+            body = "\n".join(f"GRAPH <{name}> {{\n" + b"\n".join(graph).decode("utf-8") + "\n}"
+                             for name, graph in lines.items() if graph)
+            self.update(f"INSERT DATA {{ {body} }}", "Uploading the history's blank nodes")
 
     def _send_difference(self, name: str, before: list[bytes], after: list[bytes]) -> None:
         old, new = set(before), set(after)
@@ -310,6 +345,14 @@ class Publisher:
                         "Removing the failed upload")
         except PublishError:
             pass
+
+
+def _split_blank(lines: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    """(lines without a blank node, lines with one)."""
+    def blank(line: bytes) -> bool:  # the subject or the object (never a literal's text)
+        return line.startswith(b"_:") or line.split(b" ", 2)[2].startswith(b"_:")
+
+    return [line for line in lines if not blank(line)], [line for line in lines if blank(line)]
 
 
 def _graph_lines(store: ox.Store, name: str) -> list[bytes]:

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..kg.history import BASE, live_graph
 from .base import ReleaseInfo, StoreUnavailable
 from .history import PastRelease, ReleaseHistory, past_info
 from .remote import SELECT_TYPES, RemoteSnapshot
 
 
+MAX_DEPTH = 40  # blank nodes followed in a chain (deeper trees, or cycles, are cut there)
+
+
 class RemoteHistory(ReleaseHistory):
+    """The history read from the store by SPARQL. SPARQL cannot name a stored blank node, so the
+    statements below a blank node are reached by chains of triple patterns, one level per query."""
+
     def __init__(self, snapshot: RemoteSnapshot, data: dict):
         super().__init__(None, data)
         self._remote = snapshot
@@ -27,21 +32,83 @@ class RemoteHistory(ReleaseHistory):
     def remote_store(self):
         return self._remote.remote_store
 
-    def quads_about(self, iri: str):
+    @property
+    def identity(self) -> str:
+        return f"remote:{self.remote_store.url}:{self.current.id}"
+
+    def rows(self, query: str, default: list, named: list) -> list:
+        """A SELECT against the protocol dataset ``default`` (its union) and ``named`` graphs."""
         remote = self.remote_store
-        query = f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}"
-        graphs = [BASE] + [live_graph(r.id) for r in self.retained]
-        fields = [("query", query), ("default-graph-uri", remote.layout.no_graph)]
-        fields += [("named-graph-uri", g.value) for g in graphs]
+        fields = [("query", query)] + [("default-graph-uri", g.value) for g in default or [remote_none(remote)]]
+        fields += [("named-graph-uri", g.value) for g in named or [remote_none(remote)]]
         response = remote.post(fields, SELECT_TYPES)
         if response.status != 200:
             raise StoreUnavailable(f"The store answered {response.status} reading the history.")
+        return list(ox.parse_query_results(response.data, ox.QueryResultsFormat.JSON))
+
+    def quads_about(self, iri: str):
         subject = ox.NamedNode(iri)
-        return [ox.Quad(subject, row["p"], row["o"], row["g"])
-                for row in ox.parse_query_results(response.data, ox.QueryResultsFormat.JSON)]
+        graphs = self.release_graphs()
+        rows = self.rows(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {subject} ?p ?o }} }}", [], graphs)
+        return [ox.Quad(subject, row["p"], row["o"], row["g"]) for row in rows]
+
+    def graph_triples(self, graph: ox.NamedNode) -> list[ox.Triple]:
+        rows = self.rows(f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}", [], [graph])
+        return [ox.Triple(row["s"], row["p"], row["o"]) for row in rows]
+
+    def statements_about(self, iri: str, limit: int = 1000) -> list[ox.Quad]:
+        graphs = self.release_graphs()
+        return self._below(f"VALUES ?n0 {{ {ox.NamedNode(iri)} }}", graphs, limit)
+
+    def _below(self, start: str, graphs: list, limit: int = 100_000) -> list[ox.Quad]:
+        """The quads (in ``graphs``) of the nodes ``start`` binds to ``?n0`` and of the blank nodes
+        below them: level k is the chain ``?n0 → … → ?nk`` of blank nodes."""
+        found: dict[ox.Quad, None] = {}
+        blanks: set = set()
+        for depth in range(MAX_DEPTH):
+            chain = "".join(f" ?n{i} ?q{i} ?n{i + 1} . FILTER(isBlank(?n{i + 1}))" for i in range(depth))
+            query = (f"SELECT DISTINCT (?n{depth} AS ?s) ?p ?o ?g WHERE {{ {start}{chain} "
+                     f"GRAPH ?g {{ ?n{depth} ?p ?o }} }}")
+            before = len(blanks)
+            for row in self.rows(query, graphs, graphs):
+                found.setdefault(ox.Quad(row["s"], row["p"], row["o"], row["g"]))
+                if isinstance(row["o"], ox.BlankNode):
+                    blanks.add(row["o"])
+            if len(blanks) == before or len(blanks) >= limit:
+                break
+        return list(found)
+
+    def subjects_at(self, release: PastRelease) -> set[str]:
+        rows = self.rows("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }", self.spans_at(release), [])
+        return {row["s"].value for row in rows}
+
+    def orphans_at(self, release: PastRelease) -> tuple[list[ox.BlankNode], list[ox.Triple]]:
+        start = ("{ SELECT DISTINCT ?n0 WHERE { ?n0 ?p0 ?o0 FILTER(isBlank(?n0)) "
+                 "FILTER NOT EXISTS { ?x0 ?y0 ?n0 } } }")
+        triples = list(dict.fromkeys(q.triple for q in self._below(start, self.spans_at(release))))
+        pointed = {t.object for t in triples}
+        return sorted({t.subject for t in triples} - pointed, key=str), triples
+
+    def roots_above(self, graph: ox.NamedNode, unattached: str) -> set[str]:
+        everything = self.release_graphs() + [g for r in self.retained for g in self.change_graphs(r) or ()]
+        start = f"{{ SELECT DISTINCT ?n0 WHERE {{ GRAPH {graph} {{ ?n0 ?p0 ?o0 FILTER(isBlank(?n0)) }} }} }}"
+        roots = set()
+        for depth in range(MAX_DEPTH):
+            chain = "".join(f" ?n{i + 1} ?q{i} ?n{i} . FILTER(isBlank(?n{i + 1}))" for i in range(depth))
+            query = (f"SELECT DISTINCT (IF(!BOUND(?top), \"\", IF(isIRI(?top), STR(?top), \"_\")) AS ?r) "
+                     f"WHERE {{ {start}{chain} OPTIONAL {{ ?top ?qt ?n{depth} }} }}")
+            found = {row["r"].value for row in self.rows(query, everything, [graph])}
+            roots |= {unattached if r == "" else r for r in found if r != "_"}
+            if "_" not in found:
+                break
+        return roots
 
     def snapshot(self, release: PastRelease, current: ReleaseInfo) -> "RemotePastSnapshot":
         return RemotePastSnapshot(self, release, current)
+
+
+def remote_none(remote) -> ox.NamedNode:
+    return ox.NamedNode(remote.layout.no_graph)
 
 
 class RemotePastSnapshot(RemoteSnapshot):

@@ -1,12 +1,11 @@
-"""The changeset of a retained release, read from the history store (its graphs ``added/<id>`` and
-``removed/<id>``, server/kg/history.py); the first release of the history added all it holds."""
+"""The changeset of a retained release, read from the history (its graphs ``added/<id>`` and
+``removed/<id>``, server/kg/history.py; embedded or on a remote store alike); the first release of the
+history added all it holds."""
 from __future__ import annotations
 
 from typing import Iterable
 
-import pyoxigraph as ox
 from rdflib import Graph
-
 
 
 def rdflib_graph(triples: Iterable) -> Graph:
@@ -19,9 +18,9 @@ def release_changes(history, release) -> tuple[Graph, Graph]:
     """(added, removed) by ``release`` (a retained :class:`~server.store.history.PastRelease`)."""
     graphs = history.change_graphs(release)
     if graphs is None:  # the first release of the history: all of it is new
-        return _read(history.store, history.spans_at(release)), Graph()
-    return _read(history.store, [graphs[0]]), _read(history.store, [graphs[1]])
+        return _read(history, history.spans_at(release)), Graph()
+    return _read(history, [graphs[0]]), _read(history, [graphs[1]])
 
 
-def _read(store: ox.Store, graphs: list) -> Graph:
-    return rdflib_graph(quad for graph in graphs for quad in store.quads_for_pattern(None, None, None, graph))
+def _read(history, graphs: list) -> Graph:
+    return rdflib_graph(triple for graph in graphs for triple in history.graph_triples(graph))

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from rdflib import Graph
 
-from ..kg.history import graph_role
 from .changeset import ResourceChange, Side, group, iris_shown, label_graph
 from .releases import rdflib_graph
 from .sides import GraphSide
@@ -22,31 +20,16 @@ class Version:
     removed: Graph
 
 
-def _statements_by_graph(store: ox.Store, iri: str) -> list[tuple[ox.Triple, tuple[str, str | None]]]:
-    """Every statement about ``iri`` (and the blank nodes it leads to) in the history's release graphs,
-    with the graph's role: ("base", None) or ("live", release id)."""
-    found, todo, seen = [], [ox.NamedNode(iri)], set()
-    while todo and len(seen) < MAX_BLANK_NODES:
-        subject = todo.pop()
-        for quad in store.quads_for_pattern(subject, None, None, None):
-            role = graph_role(quad.graph_name)
-            if role is None or role[0] not in ("base", "live"):
-                continue
-            found.append((quad.triple, role))
-            if isinstance(quad.object, ox.BlankNode) and quad.object not in seen:
-                seen.add(quad.object)
-                todo.append(quad.object)
-    return found
-
-
 def resource_versions(history, iri: str) -> list[Version]:
-    """The versions of ``iri`` (``history``: a :class:`~server.store.history.ReleaseHistory`), newest
-    first. The oldest retained version lists what began there (all of it if the resource appeared then)."""
-    statements = _statements_by_graph(history.store, iri)
-    base = {t for t, role in statements if role[0] == "base"}
+    """The versions of ``iri`` (``history``: a :class:`~server.store.history.ReleaseHistory`, embedded
+    or remote), newest first. The oldest retained version lists what began there (all of it if the
+    resource appeared then)."""
+    by_graph: dict = {}
+    for quad in history.statements_about(iri, MAX_BLANK_NODES):
+        by_graph.setdefault(quad.graph_name, set()).add(quad.triple)
     held, before = {}, set()
     for release in history.retained:  # what held about iri in each release, and what it changed
-        now = base | {t for t, role in statements if role == ("live", release.id)}
+        now = set().union(*(by_graph.get(g, set()) for g in history.spans_at(release)))
         held[release.id] = (now - before, before - now)
         before = now
     versions = []

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, request
 
+from ..kg.release import RECONSTRUCTED
 from ..ldes.describe import Describer
 from ..ldes.members import MemberIndex
 from ..ldes.pages import BASE, CHANGES, NoSuchPage, Stream
@@ -37,7 +38,7 @@ blueprint = Blueprint("ldes", __name__)
 WRITERS = {"ttl": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD, "nt": ox.RdfFormat.N_TRIPLES,
            "nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG}
 IMMUTABLE_SECONDS = 365 * 24 * 3600
-_indexes: LRUCache = LRUCache(maxsize=4)       # (history folder, public base) → MemberIndex
+_indexes: LRUCache = LRUCache(maxsize=4)       # (history identity, public base) → MemberIndex
 _lock = threading.Lock()
 
 
@@ -56,16 +57,16 @@ def _format() -> str:
 
 def _stream() -> Stream:
     history = current_history()
-    if history.folder is None:
-        abort(404, "The change feed is read from the history store of a release folder; this server reads "
-                   "its releases from a remote store.")
     settings = current_app.config["SETTINGS"]
-    key = (str(history.folder), settings.public_base)
+    key = (history.identity, settings.public_base)
+    # embedded: the member lists are kept beside the releases for the machine's other processes; on a
+    # remote store the app keeps no files (stateless): memory here, the pages in the response cache
+    cache_dir = Path(settings.build_dir) / RECONSTRUCTED if history.folder is not None else None
     with _lock:
         index = _indexes.get(key)
-        if index is None:  # one per release folder: its history never changes
+        if index is None:  # one per history: it never changes
             index = _indexes[key] = MemberIndex(history, f"{settings.public_base}/ldes/unattached",
-                                                cache_dir=Path(settings.build_dir) / "reconstructed")
+                                                cache_dir=cache_dir)
     return Stream(index.history, settings.public_base, settings.ldes_page_size, index)
 
 

@@ -39,26 +39,15 @@ def _page(template: str, **context) -> Response:
                      vary=["Accept-Language"])
 
 
-def _local_history():
-    """The history of the release in service, read from its own history store. A remote store's
-    history (server/store/remote_history.py) answers mementos and queries, not these pages (yet): 404."""
-    history = current_history()
-    if history.folder is None:
-        abort(404, description=gettext("The pages about what changed need the release history on this server; "
-                                       "it is read from a remote store."))
-    return history
-
-
 @blueprint.app_template_global("history_kept")
 def history_kept() -> bool:
-    """Whether the release in service carries a history these pages read (resource pages link to theirs)."""
-    history = carrier_snapshot().history()  # the release in service, also on a memento page
-    return history is not None and history.folder is not None
+    """Whether the release in service carries a history (resource pages link to theirs)."""
+    return carrier_snapshot().history() is not None  # the release in service, also on a memento page
 
 
 @blueprint.route("/releases", methods=["GET", "HEAD"])
 def releases():
-    history = _local_history()
+    history = current_history()
     gone = [r for r in history.releases if not r.retained]
     return _page("releases.html", releases=list(reversed(history.retained)), current=history.current,
                  gone=len(gone), breadcrumbs=[(gettext("Home"), "/"), (gettext("Releases"), None)])
@@ -66,7 +55,7 @@ def releases():
 
 @blueprint.route("/release/<release_id>", methods=["GET", "HEAD"])
 def release(release_id):
-    history = _local_history()
+    history = current_history()
     past = history.release(release_id)  # UnknownRelease → 404, ReleaseGone → 410
     shown, pages, page = None, 1, _page_number()
     if past.previous is not None and past.added + past.removed <= MAX_STATEMENTS:
@@ -133,7 +122,7 @@ def resource_history(path):
     kind, _, local = path.partition("/")
     if kind not in ("doc", "id") or not LOCAL_NAME.match(local) or len(local) > 512:
         abort(404)
-    history = _local_history()
+    history = current_history()
     local, versions, labels = _versions(history, local)
     if not versions:
         abort(404, description=gettext("No release ever published statements about this resource."))
