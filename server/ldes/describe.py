@@ -33,10 +33,19 @@ class Describer:
     def __init__(self, history: ReleaseHistory, release: PastRelease, public_base: str, unattached: str):
         self.history, self.release, self.public_base, self.unattached = history, release, public_base, unattached
         self.spans = set(history.spans_at(release))
+        self._fetched: dict[str, list[ox.Quad]] = {}
+
+    def prefetch(self, roots: list[str]) -> None:
+        """Read the statements of ``roots`` together (one query on a remote store, not one per root)."""
+        self._fetched.update(self.history.statements_about_all([r for r in roots if r != self.unattached],
+                                                               MAX_BLANK_NODES))
 
     def _held(self, root: str) -> tuple[list[ox.Triple], list[ox.Triple]]:
         """The statements of ``root`` at the release, and those of the blank nodes below it."""
-        quads = [q for q in self.history.statements_about(root, MAX_BLANK_NODES) if q.graph_name in self.spans]
+        quads = self._fetched.get(root)
+        if quads is None:
+            quads = self.history.statements_about(root, MAX_BLANK_NODES)
+        quads = [q for q in quads if q.graph_name in self.spans]
         subject = ox.NamedNode(root)
         own = list(dict.fromkeys(q.triple for q in quads if q.subject == subject))
         below: dict = {}

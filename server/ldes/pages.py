@@ -109,7 +109,9 @@ class Stream:
             triples.append(ox.Triple(node, term(LDES, "immutable"), ox.Literal(True)))
         start = (ref.number - 1) * self.page_size
         describer = Describer(self.history, ref.release, self.public_base, self.index.unattached)
-        for root in self.roots_of(ref.release, ref.kind)[start:start + self.page_size]:
+        roots = self.roots_of(ref.release, ref.kind)[start:start + self.page_size]
+        describer.prefetch(roots)
+        for root in roots:
             version, statements = describer.member(root)
             triples.append(ox.Triple(self.iri, MEMBER, version))
             triples.extend(statements)

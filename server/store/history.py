@@ -166,6 +166,10 @@ class ReleaseHistory:
                     todo.append(quad.object)
         return found
 
+    def statements_about_all(self, iris: list[str], limit: int = 1000) -> dict[str, list[ox.Quad]]:
+        """:meth:`statements_about` of each of ``iris`` (a remote store answers them in one go)."""
+        return {iri: self.statements_about(iri, limit) for iri in iris}
+
     def subjects_at(self, release: PastRelease) -> set[str]:
         """The IRI subjects of ``release``'s graph."""
         rows = self.store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }",

@@ -14,6 +14,7 @@ from .remote import SELECT_TYPES, RemoteSnapshot
 
 
 MAX_DEPTH = 40  # blank nodes followed in a chain (deeper trees, or cycles, are cut there)
+WINDOW = 8      # depths read by one query
 
 
 class RemoteHistory(ReleaseHistory):
@@ -23,6 +24,7 @@ class RemoteHistory(ReleaseHistory):
     def __init__(self, snapshot: RemoteSnapshot, data: dict):
         super().__init__(None, data)
         self._remote = snapshot
+        self._orphans: dict[str, tuple] = {}
 
     @property
     def store(self):
@@ -57,25 +59,35 @@ class RemoteHistory(ReleaseHistory):
         return [ox.Triple(row["s"], row["p"], row["o"]) for row in rows]
 
     def statements_about(self, iri: str, limit: int = 1000) -> list[ox.Quad]:
-        graphs = self.release_graphs()
-        return self._below(f"VALUES ?n0 {{ {ox.NamedNode(iri)} }}", graphs, limit)
+        return self.statements_about_all([iri], limit)[iri]
 
-    def _below(self, start: str, graphs: list, limit: int = 100_000) -> list[ox.Quad]:
-        """The quads (in ``graphs``) of the nodes ``start`` binds to ``?n0`` and of the blank nodes
-        below them: level k is the chain ``?n0 → … → ?nk`` of blank nodes."""
-        found: dict[ox.Quad, None] = {}
-        blanks: set = set()
-        for depth in range(MAX_DEPTH):
-            chain = "".join(f" ?n{i} ?q{i} ?n{i + 1} . FILTER(isBlank(?n{i + 1}))" for i in range(depth))
-            query = (f"SELECT DISTINCT (?n{depth} AS ?s) ?p ?o ?g WHERE {{ {start}{chain} "
-                     f"GRAPH ?g {{ ?n{depth} ?p ?o }} }}")
-            before = len(blanks)
-            for row in self.rows(query, graphs, graphs):
-                found.setdefault(ox.Quad(row["s"], row["p"], row["o"], row["g"]))
-                if isinstance(row["o"], ox.BlankNode):
-                    blanks.add(row["o"])
-            if len(blanks) == before or len(blanks) >= limit:
+    def statements_about_all(self, iris: list[str], limit: int = 1000) -> dict[str, list[ox.Quad]]:
+        values = " ".join(str(ox.NamedNode(iri)) for iri in iris)
+        found = {iri: [] for iri in iris}
+        for root, quad in self._below(f"VALUES ?n0 {{ {values} }}", self.release_graphs(), limit * len(iris)):
+            found[root.value].append(quad)
+        return found
+
+    def _below(self, start: str, graphs: list, limit: int = 100_000) -> list[tuple[ox.Term, ox.Quad]]:
+        """(node, quad): the quads (in ``graphs``) of the nodes ``start`` binds to ``?n0`` and of the
+        blank nodes below them. Depth k is the chain ``?n0 → … → ?nk`` of blank nodes: depth 0 by one
+        query, then WINDOW depths per query (a UNION) while the deepest read still has blank nodes."""
+        found: dict[tuple, None] = {}
+        deeper = False
+        for row in self.rows(f"SELECT ?n0 ?p ?o ?g WHERE {{ {start} GRAPH ?g {{ ?n0 ?p ?o }} }}", graphs, graphs):
+            found.setdefault((row["n0"], ox.Quad(row["n0"], row["p"], row["o"], row["g"])))
+            deeper |= isinstance(row["o"], ox.BlankNode)
+        for first in range(1, MAX_DEPTH, WINDOW):
+            if not deeper or len(found) >= limit:
                 break
+            branches = " UNION ".join(
+                "{ " + "".join(f"?n{i} ?q{i} ?n{i + 1} . FILTER(isBlank(?n{i + 1})) " for i in range(depth))
+                + f"GRAPH ?g {{ ?n{depth} ?p ?o }} BIND(?n{depth} AS ?s) BIND({depth} AS ?d) }}"
+                for depth in range(first, first + WINDOW))
+            deeper = False
+            for row in self.rows(f"SELECT DISTINCT ?n0 ?s ?p ?o ?g ?d WHERE {{ {start} {branches} }}", graphs, graphs):
+                found.setdefault((row["n0"], ox.Quad(row["s"], row["p"], row["o"], row["g"])))
+                deeper |= int(row["d"].value) == first + WINDOW - 1 and isinstance(row["o"], ox.BlankNode)
         return list(found)
 
     def subjects_at(self, release: PastRelease) -> set[str]:
@@ -83,11 +95,13 @@ class RemoteHistory(ReleaseHistory):
         return {row["s"].value for row in rows}
 
     def orphans_at(self, release: PastRelease) -> tuple[list[ox.BlankNode], list[ox.Triple]]:
-        start = ("{ SELECT DISTINCT ?n0 WHERE { ?n0 ?p0 ?o0 FILTER(isBlank(?n0)) "
-                 "FILTER NOT EXISTS { ?x0 ?y0 ?n0 } } }")
-        triples = list(dict.fromkeys(q.triple for q in self._below(start, self.spans_at(release))))
-        pointed = {t.object for t in triples}
-        return sorted({t.subject for t in triples} - pointed, key=str), triples
+        if release.id not in self._orphans:  # a scan of the release: asked for its base and its member
+            start = ("{ SELECT DISTINCT ?n0 WHERE { ?n0 ?p0 ?o0 FILTER(isBlank(?n0)) "
+                     "FILTER NOT EXISTS { ?x0 ?y0 ?n0 } } }")
+            below = self._below(start, self.spans_at(release))
+            self._orphans[release.id] = (sorted({node for node, _ in below}, key=str),
+                                         list(dict.fromkeys(quad.triple for _, quad in below)))
+        return self._orphans[release.id]
 
     def roots_above(self, graph: ox.NamedNode, unattached: str) -> set[str]:
         everything = self.release_graphs() + [g for r in self.retained for g in self.change_graphs(r) or ()]
