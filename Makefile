@@ -29,12 +29,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,prod,stores]'
 	touch $@
 
-# Front-end assets from the npm registry, vendored into the static folder (served from our own host).
-assets: node_modules/.installed
+# Front-end assets from the npm registry, vendored into the static folder (served from our own host);
+# Comunica with the Node 22 it needs, as an npm package (tools/comunica: the TPF tests and bench).
+assets: node_modules/.installed tools/comunica/node_modules/.installed
 
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --silent
 	$(BIN)/python -m server.web.vendor
+	touch $@
+
+tools/comunica/node_modules/.installed: tools/comunica/package.json tools/comunica/package-lock.json
+	cd tools/comunica && npm ci --no-audit --no-fund --silent
 	touch $@
 
 # Install a Debian package unless its command is there: $(call debian_package,command,package,why)
@@ -67,4 +72,4 @@ validate: setup
 	$(BIN)/ikpe-lod validate
 
 clean:
-	rm -rf build node_modules $(VENV)
+	rm -rf build node_modules tools/comunica/node_modules $(VENV)
