@@ -66,8 +66,8 @@ class Server:
     def __init__(self, build_dir: Path, port: int, env: dict | None = None, command: str | None = None):
         self.port, self.url = port, f"http://127.0.0.1:{port}"
         self.argv = production_argv("127.0.0.1", port, command)
-        self.env = dict(os.environ, **BENCH_ENV, IKPE_BUILD_DIR=str(build_dir),
-                        IKPE_GUNICORN_BIND=f"127.0.0.1:{port}", PYTHONPATH=str(ROOT), **(env or {}))
+        self.env = {**os.environ, **BENCH_ENV, "IKPE_BUILD_DIR": str(build_dir),  # env may override BENCH_ENV
+                    "IKPE_GUNICORN_BIND": f"127.0.0.1:{port}", "PYTHONPATH": str(ROOT), **(env or {})}
         self.log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)
         self.process: subprocess.Popen | None = None
 
