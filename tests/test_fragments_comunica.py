@@ -24,6 +24,8 @@ from servers import LiveServer
 
 QUERIES = {path.stem: path.read_text(encoding="utf-8") for path in sorted((PROJECT_ROOT / "queries").glob("*.rq"))}
 JSON_RESULTS = "application/sparql-results+json"
+# slow (a Node process runs the 31 queries, ~30 s), never skipped: a missing Comunica fails the module
+pytestmark = pytest.mark.slow
 LABEL_QUERY = f"SELECT ?label WHERE {{ <{VIDOT}> <{RDFS.label}> ?label FILTER(lang(?label) = 'de') }}"
 
 
