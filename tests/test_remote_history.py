@@ -143,7 +143,10 @@ def test_release_and_history_pages_answer_as_embedded(published, apps, lang):
 
 
 @pytest.mark.parametrize("path,status", [("/release/20990101T000000Z-deadbeef", 404),
-                                         ("/history/doc/person/nobody-at-all", 404), ("/release/{r}?page=0", 400)])
+                                         ("/history/doc/person/nobody-at-all", 404), ("/release/{r}?page=0", 400),
+                                         ("/ldes/{r}/version?of=http://exa%20mple.org/x", 400),
+                                         ("/ldes/{r}/version?of=http://example.org/never", 404),
+                                         ("/ldes/20990101T000000Z-deadbeef/1", 404)])
 def test_bad_input_on_the_remote_pages_is_a_clear_4xx(published, apps, path, status):
     history, _ = published
     assert apps[0].test_client().get(path.format(r=history.releases[1])).status_code == status

@@ -125,12 +125,20 @@ def _page(release_id: str, kind: str, number: str):
     return response.make_conditional(request)
 
 
+def _valid_iri(iri: str) -> bool:
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
 @blueprint.get("/ldes/<release>/version")
 def version(release: str):
     """A version object of a subject outside ``/id/`` (terms of the ontology, external IRIs): its
     member as the release published it (those under ``/id/`` have their memento URL instead)."""
     iri = request.args.get("of", "")
-    if not iri.startswith(("http://", "https://")) or len(iri) > 1000:
+    if not iri.startswith(("http://", "https://")) or len(iri) > 1000 or not _valid_iri(iri):
         abort(400, "?of= must be the IRI of a resource (http or https).")
     feed, key = _stream(), _format()
     past = feed.history.release(release)
