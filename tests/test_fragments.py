@@ -3,13 +3,18 @@ with rdflib (data, metadata graph, controls, counts, paging), content negotiatio
 bad input, and the HTML view in Chromium with axe."""
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 from urllib.parse import quote
 
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import FOAF, RDF, XSD
+from rdflib.namespace import FOAF, RDF, RDFS
 
 from accessibility import serious_axe_violations
+from history_builds import VIDOT, VIDOT_LABELS
+from stores import STORE_KINDS
+from server.web.app import create_app
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -161,3 +166,95 @@ def test_html_form_works_in_a_browser_and_is_accessible(live_server, page):
     page.goto(live_server.url + "/fragments?predicate=rdf%3Atype&lang=en")
     assert page.locator("a[rel=next]").count() == 1
     assert serious_axe_violations(page) == []
+
+
+# -- Memento: past releases (tests/history_builds.py: Vidot's label differs in each release) ------------
+
+VIDOT_LABEL_PATTERN = "subject=" + quote(VIDOT, safe="") + "&predicate=" + quote(str(RDFS.label), safe="")
+
+
+@pytest.fixture(scope="module")
+def history_client(history):
+    return create_app(history.settings).test_client()
+
+
+def labels_in(response, fmt: str = "turtle", base: str = BASE) -> set[str]:
+    graph = Graph().parse(data=response.data, format=fmt, publicID=base)
+    return {str(o) for o in graph.objects(URIRef(VIDOT), RDFS.label)}
+
+
+@pytest.mark.parametrize("number", [0, 1, 2])
+def test_a_memento_is_the_fragment_of_its_release(history, history_client, number):
+    release = history.releases[number]
+    url = f"/release/{release}/fragments?{VIDOT_LABEL_PATTERN}"
+    response = fetch(history_client, url)
+    assert response.status_code == 200
+    assert labels_in(response) == {VIDOT_LABELS[number]}
+    assert response.headers["Memento-Datetime"] == email.utils.format_datetime(
+        dt.datetime.fromisoformat(history.manifests[number]["created"]).astimezone(dt.timezone.utc), usegmt=True)
+    assert "immutable" in response.headers["Cache-Control"] and not response.headers["ETag"].startswith("W/")
+    assert 'rel="original timegate"' in response.headers["Link"]
+    graph = Graph().parse(data=response.data, format="turtle", publicID=BASE)
+    search = graph.value(URIRef(f"http://localhost/release/{release}/fragments#dataset"), HYDRA.search)
+    assert str(graph.value(search, HYDRA.template)) == f"http://localhost/release/{release}/fragments" \
+                                                      "{?subject,predicate,object}"  # a client stays in the release
+    assert count_of(graph, "http://localhost" + url) == 1
+
+
+def test_the_fragments_are_their_own_timegate(history, history_client):
+    moment = dt.datetime.fromisoformat(history.manifests[1]["created"]) + dt.timedelta(seconds=1)
+    gate = fetch(history_client, f"/fragments?{VIDOT_LABEL_PATTERN}",
+                 **{"Accept-Datetime": email.utils.format_datetime(moment.astimezone(dt.timezone.utc), usegmt=True)})
+    assert gate.status_code == 302 and "Accept-Datetime" in gate.headers["Vary"]
+    assert gate.headers["Location"] == f"/release/{history.releases[1]}/fragments?{VIDOT_LABEL_PATTERN}"
+    assert labels_in(fetch(history_client, gate.headers["Location"])) == {VIDOT_LABELS[1]}
+    current = fetch(history_client, f"/fragments?{VIDOT_LABEL_PATTERN}")
+    assert labels_in(current) == {VIDOT_LABELS[2]} and "Accept-Datetime" in current.headers["Vary"]
+    bad = fetch(history_client, "/fragments", **{"Accept-Datetime": "yesterday"})
+    assert bad.status_code == 400
+
+
+def test_a_past_release_pages_and_counts_like_the_current_one(history, history_client):
+    first, current = history.releases[0], f"/fragments?predicate={quote(str(RDF.type), safe='')}"
+    past = Graph().parse(data=fetch(history_client, f"/release/{first}{current}").data, format="turtle", publicID=BASE)
+    now = graph_of(fetch(history_client, current))
+    assert count_of(past, f"http://localhost/release/{first}{current}") == count_of(now, "http://localhost" + current)
+    assert past.value(URIRef(f"http://localhost/release/{first}{current}"), HYDRA.next) == \
+        URIRef(f"http://localhost/release/{first}{current}&page=2")
+
+
+def test_unknown_releases_are_404(history_client):
+    assert fetch(history_client, "/release/20000101T000000Z-00000000/fragments").status_code == 404
+
+
+# -- the same fragments on every store (tests/stores.py: embedded, Oxigraph server, Virtuoso) -------------
+
+@pytest.fixture(scope="module", params=STORE_KINDS)
+def store_client(request, store_farm, build_dir):
+    return create_app(store_farm.settings(request.param, build_dir)).test_client()
+
+
+@pytest.mark.parametrize("query", [
+    "predicate=rdf%3Atype&object=ikpe%3AProject", VIDOT_LABEL_PATTERN, "subject=" + quote(VIDOT, safe=""),
+    "object=" + quote('"Erfurt"@de', safe=""), "predicate=" + quote(str(RDFS.label), safe="") + "&page=2"])
+def test_every_store_answers_the_same_fragment(client, store_client, query):
+    url = "/fragments?" + query
+    expected, got = graph_of(fetch(client, url, "application/n-triples"), "nt"), \
+        graph_of(fetch(store_client, url, "application/n-triples"), "nt")
+    assert count_of(got, "http://localhost" + url) == count_of(expected, "http://localhost" + url)
+    if "page=2" in query:  # the order of a page is the store's own: compare sizes and the controls
+        assert len(got) == len(expected)
+        assert got.value(URIRef("http://localhost" + url), HYDRA.previous) is not None
+    else:
+        assert set(got) == set(expected)
+
+
+def test_every_store_walks_all_pages_of_a_predicate(client, store_client):
+    url, seen = "http://localhost/fragments?predicate=" + quote(str(RDFS.label), safe=""), set()
+    while url:
+        graph = graph_of(fetch(store_client, url[len("http://localhost"):], "application/n-triples"), "nt")
+        seen |= set(graph.triples((None, RDFS.label, None)))
+        url = graph.value(URIRef(url), HYDRA.next)
+        url = str(url) if url else None
+    everything = graph_of(fetch(client, "/fragments?predicate=" + quote(str(RDFS.label), safe="")), "turtle")
+    assert len(seen) == count_of(everything, "http://localhost/fragments?predicate=" + quote(str(RDFS.label), safe=""))

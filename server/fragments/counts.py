@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, URIRef
 
 VOID = "http://rdfs.org/ns/void#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 EXACT_UP_TO = 1000  # matches counted in the index per request at most (about a millisecond)
 
 
@@ -48,8 +48,8 @@ class ReleaseCounts:
                 total = int(triple.object.value)
             elif key in ("property", "class", "triples", "entities"):
                 parts.setdefault(triple.subject, {})[key] = triple.object.value
-        predicates = {URIRef(p["property"]): int(p["triples"]) for p in parts.values() if "property" in p}
-        classes = {URIRef(p["class"]): int(p["entities"]) for p in parts.values() if "class" in p}
+        predicates = {ox.NamedNode(p["property"]): int(p["triples"]) for p in parts.values() if "property" in p}
+        classes = {ox.NamedNode(p["class"]): int(p["entities"]) for p in parts.values() if "class" in p}
         return cls(total, predicates, classes)
 
     def as_bounds(self) -> "ReleaseCounts":
@@ -64,7 +64,7 @@ class ReleaseCounts:
             return self.total
         if obj is None:
             return self.predicates.get(predicate, 0)
-        if predicate == RDF.type and isinstance(obj, URIRef):
+        if predicate == RDF_TYPE and isinstance(obj, ox.NamedNode):
             return self.classes.get(obj, 0)
         return None
 

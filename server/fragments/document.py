@@ -13,19 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from rdflib import Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, XSD
+import pyoxigraph as ox
 
-from ..store.base import result_graph
 from .counts import Count
 from .terms import POSITIONS
 
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-VOID = Namespace("http://rdfs.org/ns/void#")
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+VOID = "http://rdfs.org/ns/void#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DCTERMS = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
 TPF_SPEC = "https://linkeddatafragments.org/specification/triple-pattern-fragments/"
 PAGE_SIZE = 100
-PREFIXES = {"hydra": str(HYDRA), "void": str(VOID), "rdf": str(RDF), "xsd": str(XSD), "dcterms": str(DCTERMS),
-            "foaf": str(FOAF)}
+PREFIXES = {"hydra": HYDRA, "void": VOID, "rdf": RDF, "xsd": XSD, "dcterms": DCTERMS, "foaf": FOAF}
+
+
+def _iri(text: str) -> ox.NamedNode:
+    return ox.NamedNode(text)
+
+
+def _integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=_iri(XSD + "integer"))
 
 
 def fragment_url(base: str, values: dict[str, str], page: int = 1) -> str:
@@ -46,12 +55,12 @@ class Interface:
     estimate_property: str
 
     @property
-    def dataset(self) -> URIRef:
-        return URIRef(self.base + "#dataset")
+    def dataset(self) -> ox.NamedNode:
+        return _iri(self.base + "#dataset")
 
     @property
-    def metadata_graph(self) -> URIRef:
-        return URIRef(self.base + "#metadata")
+    def metadata_graph(self) -> ox.NamedNode:
+        return _iri(self.base + "#metadata")
 
     @property
     def template(self) -> str:
@@ -84,52 +93,40 @@ class Fragment:
     def url(self, page: int = 1) -> str:
         return fragment_url(self.interface.base, self.values, page)
 
-    def data(self):
-        graph = result_graph()
-        for triple in self.page_triples:
-            graph.add(triple)
-        return graph
-
-    def metadata(self):
+    def metadata(self) -> list:
         """Metadata and controls (specification §3–4), about the page as it was requested."""
-        graph = result_graph()
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace)
-        page, fragment = URIRef(self.page_url or self.url(self.number)), URIRef(self.url())
-        graph.add((self.interface.metadata_graph, FOAF.primaryTopic, page))
-        self._dataset(graph, page)
-        graph.add((page, RDF.type, HYDRA.PartialCollectionView))
-        for subject in {page, fragment}:
-            graph.add((subject, HYDRA.totalItems, Literal(self.count.value, datatype=XSD.integer)))
-            graph.add((subject, VOID.triples, Literal(self.count.value, datatype=XSD.integer)))
+        page, fragment = _iri(self.page_url or self.url(self.number)), _iri(self.url())
+        triples = [(self.interface.metadata_graph, _iri(FOAF + "primaryTopic"), page)]
+        triples += self._dataset(page)
+        triples.append((page, _iri(RDF + "type"), _iri(HYDRA + "PartialCollectionView")))
+        for subject in dict.fromkeys([page, fragment]):
+            triples += [(subject, _iri(HYDRA + "totalItems"), _integer(self.count.value)),
+                        (subject, _iri(VOID + "triples"), _integer(self.count.value))]
             if not self.count.exact:
-                graph.add((subject, URIRef(self.interface.estimate_property), Literal(True)))
-        graph.add((page, HYDRA.itemsPerPage, Literal(self.size, datatype=XSD.integer)))
-        graph.add((page, DCTERMS.source, self.interface.dataset))
-        for lang, title in self.titles.items():
-            graph.add((page, DCTERMS.title, Literal(title, lang=lang)))
-        graph.add((page, HYDRA.first, URIRef(self.url(1))))
+                triples.append((subject, _iri(self.interface.estimate_property), ox.Literal("true", datatype=_iri(
+                    XSD + "boolean"))))
+        triples += [(page, _iri(HYDRA + "itemsPerPage"), _integer(self.size)),
+                    (page, _iri(DCTERMS + "source"), self.interface.dataset)]
+        triples += [(page, _iri(DCTERMS + "title"), ox.Literal(title, language=lang)) for lang, title in self.titles.items()]
+        triples.append((page, _iri(HYDRA + "first"), _iri(self.url(1))))
         if self.number > 1:
-            graph.add((page, HYDRA.previous, URIRef(self.url(self.number - 1))))
+            triples.append((page, _iri(HYDRA + "previous"), _iri(self.url(self.number - 1))))
         if self.has_next:
-            graph.add((page, HYDRA.next, URIRef(self.url(self.number + 1))))
-        return graph
+            triples.append((page, _iri(HYDRA + "next"), _iri(self.url(self.number + 1))))
+        return [ox.Triple(*triple) for triple in triples]
 
-    def _dataset(self, graph, page: URIRef) -> None:
+    def _dataset(self, page: ox.NamedNode) -> list:
         """The dataset the fragment is a subset of, with its search form (the IRI template)."""
         base, dataset = self.interface.base, self.interface.dataset
-        search = URIRef(base + "#triplePattern")
-        graph.add((dataset, RDF.type, VOID.Dataset))
-        graph.add((dataset, RDF.type, HYDRA.Collection))
-        graph.add((dataset, VOID.subset, page))
-        graph.add((dataset, DCTERMS.conformsTo, URIRef(TPF_SPEC)))
-        graph.add((dataset, HYDRA.search, search))
-        graph.add((search, RDF.type, HYDRA.IriTemplate))
-        graph.add((search, HYDRA.template, Literal(self.interface.template)))
-        graph.add((search, HYDRA.variableRepresentation, HYDRA.ExplicitRepresentation))
+        search, kind = _iri(base + "#triplePattern"), _iri(RDF + "type")
+        triples = [(dataset, kind, _iri(VOID + "Dataset")), (dataset, kind, _iri(HYDRA + "Collection")),
+                   (dataset, _iri(VOID + "subset"), page), (dataset, _iri(DCTERMS + "conformsTo"), _iri(TPF_SPEC)),
+                   (dataset, _iri(HYDRA + "search"), search), (search, kind, _iri(HYDRA + "IriTemplate")),
+                   (search, _iri(HYDRA + "template"), ox.Literal(self.interface.template)),
+                   (search, _iri(HYDRA + "variableRepresentation"), _iri(HYDRA + "ExplicitRepresentation"))]
         for position in POSITIONS:
-            mapping = URIRef(f"{base}#{position}")
-            graph.add((search, HYDRA.mapping, mapping))
-            graph.add((mapping, RDF.type, HYDRA.IriTemplateMapping))
-            graph.add((mapping, HYDRA.variable, Literal(position)))
-            graph.add((mapping, HYDRA.property, RDF[position]))
+            mapping = _iri(f"{base}#{position}")
+            triples += [(search, _iri(HYDRA + "mapping"), mapping), (mapping, kind, _iri(HYDRA + "IriTemplateMapping")),
+                        (mapping, _iri(HYDRA + "variable"), ox.Literal(position)),
+                        (mapping, _iri(HYDRA + "property"), _iri(RDF + position))]
+        return triples

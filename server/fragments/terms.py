@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rdflib import Literal, URIRef
+import pyoxigraph as ox
 
 POSITIONS = ("subject", "predicate", "object")
 MAX_TERM_LENGTH = 1000
@@ -27,7 +27,7 @@ class BadTerm(ValueError):
 
 
 def parse_pattern(values: dict[str, str], prefixes: dict[str, str]) -> tuple:
-    """(subject, predicate, object) as rdflib terms, None where the position is a variable or empty."""
+    """(subject, predicate, object) as pyoxigraph terms, None where the position is a variable or empty."""
     return tuple(parse_term(values.get(position, ""), position, prefixes) for position in POSITIONS)
 
 
@@ -50,7 +50,7 @@ def parse_term(value: str, position: str, prefixes: dict[str, str]):
     return parse_iri(value, prefixes, position)
 
 
-def parse_iri(value: str, prefixes: dict[str, str], position: str) -> URIRef:
+def parse_iri(value: str, prefixes: dict[str, str], position: str) -> ox.NamedNode:
     """An IRI written plain or in ``<…>``, or a prefixed name with one of ``prefixes``."""
     text = value[1:-1] if value.startswith("<") and value.endswith(">") else value
     scheme, colon, rest = text.partition(":")
@@ -61,12 +61,15 @@ def parse_iri(value: str, prefixes: dict[str, str], position: str) -> URIRef:
     elif not rest.startswith("//") and scheme.lower() not in OPAQUE_SCHEMES:
         known = ", ".join(sorted(prefixes))
         raise BadTerm(f"Unknown prefix {scheme[:40]!r} in the {position}: write the full IRI, or use one of {known}.")
-    if IRI_FORBIDDEN.search(text):
-        raise BadTerm(f"The {position} {value[:80]!r} holds characters an IRI cannot hold (spaces, <>\"{{}}|\\^`).")
-    return URIRef(text)
+    try:
+        if IRI_FORBIDDEN.search(text):
+            raise ValueError("spaces, <>\"{}|\\^` are not allowed")
+        return ox.NamedNode(text)
+    except ValueError as error:
+        raise BadTerm(f"The {position} {value[:80]!r} is not an IRI: {error}.") from None
 
 
-def parse_literal(value: str, prefixes: dict[str, str]) -> Literal:
+def parse_literal(value: str, prefixes: dict[str, str]) -> ox.Literal:
     """``"lexical form"`` with an optional ``@lang`` or ``^^datatype``; the lexical form is everything
     between the first and the last quote (the explicit representation escapes nothing)."""
     end = value.rfind('"')
@@ -74,11 +77,11 @@ def parse_literal(value: str, prefixes: dict[str, str]) -> Literal:
         raise BadTerm(f"The literal {value[:80]!r} has no closing quote.")
     lexical, suffix = value[1:end], value[end + 1:]
     if not suffix:
-        return Literal(lexical)
+        return ox.Literal(lexical)
     if suffix.startswith("@"):
         if not LANGUAGE.fullmatch(suffix[1:]):
             raise BadTerm(f"{suffix[1:40]!r} is not a language tag (BCP 47, e.g. de, en-GB).")
-        return Literal(lexical, lang=suffix[1:])
+        return ox.Literal(lexical, language=suffix[1:])
     if suffix.startswith("^^"):
-        return Literal(lexical, datatype=parse_iri(suffix[2:], prefixes, "datatype"), normalize=False)
+        return ox.Literal(lexical, datatype=parse_iri(suffix[2:], prefixes, "datatype"))
     raise BadTerm(f"After a literal's closing quote only @language or ^^datatype may follow, not {suffix[:40]!r}.")

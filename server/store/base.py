@@ -51,14 +51,17 @@ class DatasetClauseError(ValueError):
 
 
 # -- triple patterns ---------------------------------------------------------------------------
-Pattern = tuple  # (subject, predicate, object): rdflib terms, None for "any"
+Pattern = tuple  # (subject, predicate, object): pyoxigraph terms, None for "any"
 
 
-def pattern_query(pattern: Pattern) -> str:
-    """``SELECT * WHERE { … }`` for one triple pattern (bound terms written by rdflib, which escapes
-    literals; the caller has checked the IRIs), the unbound positions as ``?s``, ``?p``, ``?o``."""
-    terms = " ".join(f"?{name}" if term is None else term.n3() for name, term in zip("spo", pattern))
-    return f"SELECT * WHERE {{ {terms} }}"
+def pattern_query(pattern: Pattern, offset: int = 0, limit: int | None = None) -> str:
+    """``SELECT ?s ?p ?o WHERE { … }`` for one triple pattern (bound terms in N-Triples syntax, as
+    pyoxigraph writes and escapes them), each bound term also bound to its variable, so every row is a
+    whole triple."""
+    binds = " ".join(f"BIND({term} AS ?{name})" for name, term in zip("spo", pattern) if term is not None)
+    terms = " ".join(f"?{name}" if term is None else str(term) for name, term in zip("spo", pattern))
+    return (f"SELECT ?s ?p ?o WHERE {{ {terms} . {binds} }}" + (f" OFFSET {int(offset)}" if offset else "")
+            + (f" LIMIT {int(limit)}" if limit is not None else ""))
 
 
 # -- releases and snapshots ----------------------------------------------------------------------
@@ -126,18 +129,14 @@ class Snapshot(ABC):
         """Call the one of ``paths`` that evaluates a public query on this release."""
 
     # -- triple patterns (Triple Pattern Fragments): a lookup in one index, never a query plan ------
-    def triples_matching(self, pattern: Pattern, offset: int = 0, limit: int | None = None) -> list[tuple]:
-        """The triples of the release that match ``pattern`` (subject, predicate, object; None: any), in
-        a stable order, from ``offset`` on, at most ``limit``. Here by SPARQL (any store); stores with an
-        index of their own answer from it."""
-        query = pattern_query(pattern) + (f" OFFSET {int(offset)}" if offset else "") + \
-            (f" LIMIT {int(limit)}" if limit is not None else "")
-        return [tuple(row.get(name, term) for name, term in zip("spo", pattern)) for row in self.select(query)]
+    def triples_matching(self, pattern: Pattern, offset: int = 0, limit: int | None = None) -> list:
+        """The triples (``pyoxigraph.Triple``) of the release that match ``pattern`` (subject, predicate,
+        object as pyoxigraph terms; None: any), in a stable order, from ``offset`` on, at most ``limit``."""
+        raise NotImplementedError
 
     def count_matching(self, pattern: Pattern, up_to: int) -> int:
         """How many triples match ``pattern``, counted up to ``up_to`` (``up_to``: at least that many)."""
-        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern_query(pattern)} LIMIT {int(up_to)} }}")
-        return int(rows[0]["n"]) if rows else 0
+        raise NotImplementedError
 
     def history(self):
         """The release history this release carries (``server.store.history.ReleaseHistory``), or None

@@ -56,15 +56,6 @@ def to_oxigraph(term):
     raise TypeError(f"unexpected term {term!r}")
 
 
-def oxigraph_pattern(pattern) -> list:
-    """A triple pattern of rdflib terms (None: any) in pyoxigraph's terms."""
-    return [None if term is None else to_oxigraph(term) for term in pattern]
-
-
-def triple_of(quad) -> tuple:
-    return to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
-
-
 def rows_of(solutions) -> list[dict]:
     """pyoxigraph SELECT solutions as dicts of variable name → rdflib term (unbound ones absent)."""
     names = [v.value for v in solutions.variables]
@@ -130,7 +121,7 @@ class OxigraphReads(Snapshot):
 
     def triples_matching(self, pattern, offset: int = 0, limit: int | None = None) -> list[tuple]:
         end = None if limit is None else offset + limit
-        return [triple_of(q) for q in itertools.islice(self._matches(pattern), offset, end)]
+        return [q.triple for q in itertools.islice(self._matches(pattern), offset, end)]
 
     def count_matching(self, pattern, up_to: int) -> int:
         return sum(1 for _ in itertools.islice(self._matches(pattern), up_to))
@@ -155,7 +146,7 @@ class EmbeddedSnapshot(OxigraphReads):
 
     def _matches(self, pattern):
         """The release's quads matching ``pattern``: one index lookup in the default graph."""
-        return self.oxigraph.quads_for_pattern(*oxigraph_pattern(pattern), ox.DefaultGraph())
+        return self.oxigraph.quads_for_pattern(*pattern, ox.DefaultGraph())
 
     def history(self):
         if self._history is None:

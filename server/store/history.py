@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from ..kg.history import HISTORY, added_graph, graphs_at, read_history, removed_graph
 from .base import PublicQueryPaths, ReleaseInfo, StoreUnavailable, T
-from .embedded import OxigraphReads, oxigraph_pattern
+from .embedded import OxigraphReads
 
 
 class ReleaseGone(LookupError):
@@ -273,9 +273,9 @@ class PastSnapshot(OxigraphReads):
     def _matches(self, pattern):
         """The quads matching ``pattern`` in the graphs whose union is the release (``graphs_at``), each
         statement once: one index lookup per graph."""
-        terms, seen = oxigraph_pattern(pattern), set()
+        seen = set()
         for graph in self._spans:
-            for quad in self.history_of.store.quads_for_pattern(*terms, graph):
+            for quad in self.history_of.store.quads_for_pattern(*pattern, graph):
                 if len(self._spans) == 1 or quad.triple not in seen:
                     seen.add(quad.triple)
                     yield quad

@@ -35,8 +35,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from .base import (DatasetClauseError, GraphStore, PublicQueryPaths, ReleaseInfo, RemoteQueryError, Snapshot,
-                   StoreTimeout, StoreUnavailable, T, result_graph)
-from .embedded import to_rdflib
+                   StoreTimeout, StoreUnavailable, T, pattern_query, result_graph)
+from .embedded import to_oxigraph, to_rdflib
 
 XSD_STRING = str(XSD.string)
 VIRTRDF_GEOMETRY = "http://www.openlinksw.com/schemas/virtrdf#Geometry"
@@ -169,6 +169,16 @@ class RemoteSnapshot(Snapshot):
 
     def dispatch_public_query(self, paths: PublicQueryPaths[T]) -> T:
         return paths.through_the_store(self.sparql)
+
+    def triples_matching(self, pattern, offset: int = 0, limit: int | None = None) -> list:
+        """By SPARQL on this release (the store's read timeout applies); no ORDER BY: a store answers
+        the same query on the same graph in the same order, and sorting millions would not be a lookup."""
+        rows = self.select(pattern_query(pattern, offset, limit))  # the JSON of every store, read as select reads it
+        return [ox.Triple(to_oxigraph(row["s"]), to_oxigraph(row["p"]), to_oxigraph(row["o"])) for row in rows]
+
+    def count_matching(self, pattern, up_to: int) -> int:
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern_query(pattern, 0, up_to)} }}")
+        return int(rows[0]["n"]) if rows else 0
 
     def sparql(self, query: str, *, default_graphs=(), named_graphs=(), public_graph: str | None = None,
                timeout: float | None = None, inspected: tuple[str | None, bool] | None = None):

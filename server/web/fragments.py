@@ -25,7 +25,7 @@ from ..fragments import PAGE_SIZE, BadTerm, Fragment, Interface, ReleaseCounts, 
 from ..fragments.document import PREFIXES as CONTROL_PREFIXES
 from ..fragments.terms import POSITIONS
 from ..kg.namespaces import PREFIXES
-from ..store.embedded import to_oxigraph
+from ..store.embedded import graph_of
 from ..store.history import parse_http_date
 from . import conneg, page_cache
 from .formats import FORMATS, HTML_MEDIA_TYPE, GraphContext, by_media_type
@@ -44,6 +44,7 @@ MAX_PAGE_DIGITS = 7
 TERM_PREFIXES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 # what an IRI keeps unencoded of a query string as sent (WHATWG URL: space " # < > are encoded)
 QUERY_SAFE = "!$&'()*+,;=:@/?%-._~[]"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _settings():
@@ -125,24 +126,29 @@ def fragment_of(snapshot, base: str, counts: ReleaseCounts | None) -> Fragment:
                     page_url=requested_url(), titles=titles)
 
 
+OXIGRAPH_WRITERS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS,
+                    "trig": ox.RdfFormat.TRIG}
+ALL_PREFIXES = {**TERM_PREFIXES, **CONTROL_PREFIXES}
+
+
 def write(fragment: Fragment, key: str) -> Response:
     """The fragment in format ``key``: data and metadata as graphs of one dataset where the format has
-    graphs, else in one graph."""
-    fmt = FORMATS[key]
-    data, metadata = fragment.data(), fragment.metadata()
+    graphs, else in one graph. pyoxigraph writes Turtle, N-Triples, N-Quads and TriG (no rdflib terms
+    on the way); JSON-LD and RDF/XML go through the registry's rdflib writers."""
+    fmt, data, metadata = FORMATS[key], fragment.page_triples, fragment.metadata()
     if key in ("nq", "trig"):
-        named = ox.NamedNode(str(fragment.interface.metadata_graph))
-        quads = [ox.Quad(*map(to_oxigraph, t), ox.DefaultGraph()) for t in data] + \
-            [ox.Quad(*map(to_oxigraph, t), named) for t in metadata]
-        prefixes = {**TERM_PREFIXES, **CONTROL_PREFIXES} if key == "trig" else None
-        body = ox.serialize(quads, format=ox.RdfFormat.N_QUADS if key == "nq" else ox.RdfFormat.TRIG,
-                            **({"prefixes": prefixes} if prefixes else {}))
+        named = fragment.interface.metadata_graph
+        quads = [ox.Quad(t.subject, t.predicate, t.object) for t in data] + \
+            [ox.Quad(t.subject, t.predicate, t.object, named) for t in metadata]
+        body = ox.serialize(quads, format=OXIGRAPH_WRITERS[key], **({"prefixes": ALL_PREFIXES} if key == "trig" else {}))
+    elif key in OXIGRAPH_WRITERS:
+        body = ox.serialize(data + metadata, format=OXIGRAPH_WRITERS[key],
+                            **({"prefixes": ALL_PREFIXES} if key == "ttl" else {}))
     else:
-        for prefix, namespace in TERM_PREFIXES.items():
-            metadata.bind(prefix, namespace)
-        for triple in data:
-            metadata.add(triple)
-        body = fmt.write(metadata, GraphContext()).encode("utf-8")
+        graph = graph_of(data + metadata)
+        for prefix, namespace in ALL_PREFIXES.items():
+            graph.bind(prefix, namespace)
+        body = fmt.write(graph, GraphContext()).encode("utf-8")
     return Response(body, headers={"Content-Type": fmt.content_type})
 
 
@@ -161,15 +167,16 @@ def html(fragment: Fragment, memento_of: str | None = None) -> Response:
 
 def term_view(term) -> dict:
     """What the HTML shows of a term: its text, a link to its own page (our IRIs: their /doc page)."""
-    from rdflib import Literal
-
-    if isinstance(term, Literal):
-        suffix = f"@{term.language}" if term.language else (f"^^{term.datatype}" if term.datatype else "")
-        return {"text": str(term), "suffix": suffix, "href": None, "literal": True}
-    target = href(str(term))
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        suffix = f"@{term.language}" if term.language else ("" if datatype == XSD_STRING else f"^^{datatype}")
+        return {"text": term.value, "suffix": suffix, "href": None, "literal": True}
+    if isinstance(term, ox.BlankNode):
+        return {"text": str(term), "suffix": "", "href": None, "literal": False}
+    target = href(term.value)
     if target is not None and target.startswith("/id/"):
         target = "/doc/" + target[len("/id/"):]
-    return {"text": str(term), "suffix": "", "href": target, "literal": False}
+    return {"text": term.value, "suffix": "", "href": target, "literal": False}
 
 
 def answer(snapshot, base: str, counts: ReleaseCounts | None, memento_of: str | None = None) -> tuple[Response, str]:
