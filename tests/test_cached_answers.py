@@ -27,6 +27,8 @@ ROUTES = [
     ("/catalog", {"Accept": "application/n-triples"}),
     ("/catalog.ttl", {}),
     ("/.well-known/void", {}),
+    ("/fragments?predicate=rdf%3Atype", {"Accept": "application/n-quads"}),
+    ("/fragments?object=ikpe%3AProject&lang=en", HTML),
     ("/def/ikpe", HTML),
     ("/def/ikpe", {"Accept": "text/turtle"}),
     ("/sitemap.xml", {}),

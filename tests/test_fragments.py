@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import FOAF, RDF, RDFS
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS
 
 from accessibility import serious_axe_violations
 from history_builds import VIDOT, VIDOT_LABELS
@@ -258,3 +258,27 @@ def test_every_store_walks_all_pages_of_a_predicate(client, store_client):
         url = str(url) if url else None
     everything = graph_of(fetch(client, "/fragments?predicate=" + quote(str(RDFS.label), safe="")), "turtle")
     assert len(seen) == count_of(everything, "http://localhost/fragments?predicate=" + quote(str(RDFS.label), safe=""))
+
+
+# -- discovery ---------------------------------------------------------------------------------------
+
+PUBLIC = "https://lod.ikpe-erfurt.de"
+TPF_SPEC = URIRef("https://linkeddatafragments.org/specification/triple-pattern-fragments/")
+
+
+def test_the_home_page_void_and_service_description_announce_the_fragments(client):
+    assert 'href="/fragments"' in fetch(client, "/", "text/html").data.decode()
+    void = graph_of(fetch(client, "/.well-known/void"))
+    assert (URIRef(PUBLIC + "/catalog/dataset/ikpe"), RDFS.seeAlso, URIRef(PUBLIC + "/fragments")) in void
+    assert (URIRef(PUBLIC + "/fragments"), DCTERMS.conformsTo, TPF_SPEC) in void
+    service = graph_of(fetch(client, "/sparql"))
+    assert (URIRef(PUBLIC + "/sparql#dataset"), RDFS.seeAlso, URIRef(PUBLIC + "/fragments")) in service
+
+
+def test_the_catalog_lists_the_fragments_as_a_data_service(client):
+    catalog = graph_of(fetch(client, "/catalog.ttl"))
+    service = URIRef(PUBLIC + "/catalog/service/fragments")
+    assert (service, RDF.type, DCAT.DataService) in catalog
+    assert catalog.value(service, DCAT.endpointURL) == URIRef(PUBLIC + "/fragments")
+    assert catalog.value(service, DCTERMS.conformsTo) == TPF_SPEC
+    assert (service, DCAT.servesDataset, URIRef(PUBLIC + "/catalog/dataset/ikpe")) in catalog

@@ -37,7 +37,8 @@ CACHED_ROUTES = [  # (path, Accept): every kind of answer that depends only on t
     ("/", HTML), ("/doc/project/thilik", HTML), ("/doc/project/thilik", TURTLE),
     ("/doc/person/stefan-huber.ttl", "*/*"), ("/catalog", "*/*"), ("/catalog.ttl", "*/*"),
     ("/.well-known/void", TURTLE), ("/sitemap.xml", "*/*"), ("/def/ikpe", HTML), ("/list/project", HTML),
-    ("/id/project/thilik", HTML),
+    ("/id/project/thilik", HTML), ("/fragments?predicate=rdf%3Atype", "application/n-quads"),
+    ("/fragments?predicate=rdf%3Atype&page=2", TURTLE), ("/fragments?object=ikpe%3AProject", HTML),
 ]
 
 

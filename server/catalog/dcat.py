@@ -6,7 +6,7 @@ One ``dcat:Catalog`` (``<base>/catalog``) with
   release dumps plus the SPARQL endpoint, and
 * one dataset per project (``<base>/catalog/dataset/project/<slug>``), distributed as the project's
   subset in the same four formats (written by the release step), so a portal lists every project;
-* the SPARQL endpoint as a ``dcat:DataService``.
+* the SPARQL endpoint and the Triple Pattern Fragments as ``dcat:DataService``\ s.
 
 The result is an RDF dataset with one named graph for the catalog head (catalog, publisher, contact,
 service) and one named graph per catalogued dataset (the dataset, its distributions, checksums,
@@ -31,7 +31,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 from ..kg.namespaces import IKPE, SCHEMA
 from ..store.embedded import to_oxigraph
 from .vocab import (ACCESS_RIGHT, DATA_THEME, DCATDE, FILE_TYPE, FREQUENCY, GEOCODING_LEVEL, IANA, LANGUAGE,
-                    LICENSE, SPDX, VCARD)
+                    LICENSE, SPDX, TPF_SPEC, VCARD)
 
 THEME_TAXONOMY = URIRef("http://publications.europa.eu/resource/authority/data-theme")
 DCAT_AP_DE = URIRef("https://www.dcat-ap.de/def/dcatde/3.0/spec/")
@@ -456,6 +456,15 @@ def _service(head, ctx: CatalogContext, entries: list[Entry]) -> None:
                  ctx.iri("sparql"), URIRef("https://www.w3.org/TR/sparql11-protocol/"))
     for entry in entries:
         head.add((svc, DCAT.servesDataset, URIRef(entry.iri)))
+    fragments = ctx.iri("catalog/service/fragments")  # Triple Pattern Fragments (docs/fragments.md): the whole graph
+    data_service(head, ctx, fragments, ("Triple Pattern Fragments des IKPE-Wissensgraphen",
+                                        "Triple Pattern Fragments of the IKPE knowledge graph"),
+                 ("Jedes Tripelmuster seitenweise, mit Anzahl und Hypermedia-Steuerung (für Clients wie Comunica).",
+                  "Any triple pattern, page by page, with counts and hypermedia controls (for clients such as Comunica)."),
+                 ctx.iri("fragments"), URIRef(TPF_SPEC))
+    for entry in entries:
+        if not entry.subject:
+            head.add((fragments, DCAT.servesDataset, URIRef(entry.iri)))
 
 
 def data_service(head, ctx: CatalogContext, svc, title: tuple[str, str], description: tuple[str, str], endpoint,

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
 
-from .vocab import LICENSE, VOID, bind_prefixes
+from .vocab import LICENSE, TPF_SPEC, VOID, bind_prefixes
 
 # External datasets we link to: key → (title, URI space, homepage)
 LINK_TARGETS = {
@@ -112,6 +112,8 @@ def build_void(store, base: str, dumps: dict, modified: str, example: URIRef | N
     g.add((ds, VOID.sparqlEndpoint, URIRef(base + "/sparql")))
     g.add((ds, RDFS.seeAlso, URIRef(base + "/ldes")))  # the change feed (LDES): docs/versions.md
     g.add((URIRef(base + "/ldes"), RDF.type, URIRef("https://w3id.org/ldes#EventStream")))
+    g.add((ds, RDFS.seeAlso, URIRef(base + "/fragments")))  # Triple Pattern Fragments: docs/fragments.md
+    g.add((URIRef(base + "/fragments"), DCTERMS.conformsTo, URIRef(TPF_SPEC)))
     if example is not None:
         g.add((ds, VOID.exampleResource, example))
     for name, info in sorted(dumps.items()):

@@ -51,6 +51,7 @@ def describe(settings, manifest: dict) -> Graph:
     g.add((dataset, VOID.sparqlEndpoint, endpoint))
     g.add((dataset, VOID.triples, triples))
     g.add((dataset, RDFS.seeAlso, URIRef(f"{base}/.well-known/void")))
+    g.add((dataset, RDFS.seeAlso, URIRef(f"{base}/fragments")))  # the same data as Triple Pattern Fragments
     if manifest.get("created"):
         g.add((dataset, DCTERMS.modified, Literal(manifest["created"], datatype=XSD.dateTime)))
     for name in manifest.get("dumps", {}):
