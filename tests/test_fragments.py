@@ -8,6 +8,7 @@ import email.utils
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS
 
@@ -282,3 +283,21 @@ def test_the_catalog_lists_the_fragments_as_a_data_service(client):
     assert catalog.value(service, DCAT.endpointURL) == URIRef(PUBLIC + "/fragments")
     assert catalog.value(service, DCTERMS.conformsTo) == TPF_SPEC
     assert (service, DCAT.servesDataset, URIRef(PUBLIC + "/catalog/dataset/ikpe")) in catalog
+
+
+# -- any pattern text: an answer or a clear 4xx, never a 500 ----------------------------------------------
+
+TERM_PIECES = ['"', "@", "^^", "<", ">", "?", "_:", ":", "rdf:type", "ikpe:", "http://", "https://lod.ikpe-erfurt.de/id/",
+               "xsd:integer", "de", "-", " ", "\\", "%", "\u200f", "\x00", "Ä", "#", "{", "}", "ikpe:Project"]
+term_text = st.one_of(st.text(max_size=40), st.lists(st.sampled_from(TERM_PIECES), max_size=8).map("".join))
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(subject=term_text, predicate=term_text, obj=term_text, page=st.one_of(st.none(), st.text(max_size=6)))
+def test_any_pattern_is_answered_or_refused_clearly(client, subject, predicate, obj, page):
+    query = {"subject": subject, "predicate": predicate, "object": obj} | ({"page": page} if page is not None else {})
+    url = "/fragments?" + "&".join(f"{k}={quote(v.encode('utf-8', 'surrogatepass'), safe='')}" for k, v in query.items())
+    response = fetch(client, url, "application/n-quads")
+    assert response.status_code in (200, 400, 404), (url, response.status_code)
+    if response.status_code == 200:
+        Dataset().parse(data=response.data, format="nquads")

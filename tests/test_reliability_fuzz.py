@@ -145,10 +145,13 @@ def route_paths(draw, rules):
 def query_strings():
     key = st.one_of(st.sampled_from(["q", "query", "page", "format", "lang", "type", "limit", "order", "sort",
                                      "cursor", "prefix", "id", "queries", "extend", "callback", "modified_since",
-                                     "default-graph-uri", "named-graph-uri"]), text)
+                                     "default-graph-uri", "named-graph-uri", "subject", "predicate", "object"]), text)
     value = st.one_of(text, st.integers(-2**70, 2**70).map(str),
                       st.sampled_from(["json", "html", "ttl", "de", "en", "xx", "{}", "[]", '{"q0":{"query":"Erfurt"}}',
-                                       "-1", "0", "99999999999999999999", "1e9", "NaN", "true", "alert(1)//"]))
+                                       "-1", "0", "99999999999999999999", "1e9", "NaN", "true", "alert(1)//",
+                                       # Triple Pattern Fragments terms (/fragments)
+                                       '"x"@de', '"1"^^xsd:integer', '"x"^^<http://a>', '"', "rdf:type", "?s", "_:b",
+                                       "http://a b", "<http://x>", "nope:x", '"x"@', '"x"^^']))
     pair = st.tuples(key, value).map(lambda kv: (quote(to_bytes(kv[0]), safe="") + "=" +
                                                    quote(to_bytes(kv[1]), safe="")).encode())
     # any bytes, percent-encoded as a client must (RFC 3986); raw non-ASCII bytes: see the test below
