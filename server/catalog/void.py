@@ -89,6 +89,14 @@ def statistics(store, uri_space: str, census: dict | None = None) -> dict:
     }
 
 
+def _other_accesses(g: Graph, ds: URIRef, base: str) -> None:
+    """The change feed (LDES, docs/versions.md) and the Triple Pattern Fragments (docs/fragments.md)."""
+    g.add((ds, RDFS.seeAlso, URIRef(base + "/ldes")))
+    g.add((URIRef(base + "/ldes"), RDF.type, URIRef("https://w3id.org/ldes#EventStream")))
+    g.add((ds, RDFS.seeAlso, URIRef(base + "/fragments")))
+    g.add((URIRef(base + "/fragments"), DCTERMS.conformsTo, URIRef(TPF_SPEC)))
+
+
 def build_void(store, base: str, dumps: dict, modified: str, example: URIRef | None = None,
                census: dict | None = None) -> Graph:
     """VoID for the graph in ``store`` (pyoxigraph); ``dumps`` maps dump file names to their manifest entries."""
@@ -110,10 +118,7 @@ def build_void(store, base: str, dumps: dict, modified: str, example: URIRef | N
     g.add((ds, FOAF.homepage, URIRef(base + "/")))
     g.add((ds, VOID.uriSpace, Literal(base + "/id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(base + "/sparql")))
-    g.add((ds, RDFS.seeAlso, URIRef(base + "/ldes")))  # the change feed (LDES): docs/versions.md
-    g.add((URIRef(base + "/ldes"), RDF.type, URIRef("https://w3id.org/ldes#EventStream")))
-    g.add((ds, RDFS.seeAlso, URIRef(base + "/fragments")))  # Triple Pattern Fragments: docs/fragments.md
-    g.add((URIRef(base + "/fragments"), DCTERMS.conformsTo, URIRef(TPF_SPEC)))
+    _other_accesses(g, ds, base)
     if example is not None:
         g.add((ds, VOID.exampleResource, example))
     for name, info in sorted(dumps.items()):

@@ -107,7 +107,8 @@ class Fragment:
                     XSD + "boolean"))))
         triples += [(page, _iri(HYDRA + "itemsPerPage"), _integer(self.size)),
                     (page, _iri(DCTERMS + "source"), self.interface.dataset)]
-        triples += [(page, _iri(DCTERMS + "title"), ox.Literal(title, language=lang)) for lang, title in self.titles.items()]
+        triples += [(page, _iri(DCTERMS + "title"), ox.Literal(title, language=lang))
+                    for lang, title in self.titles.items()]
         triples.append((page, _iri(HYDRA + "first"), _iri(self.url(1))))
         if self.number > 1:
             triples.append((page, _iri(HYDRA + "previous"), _iri(self.url(self.number - 1))))

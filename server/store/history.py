@@ -270,16 +270,6 @@ class PastSnapshot(OxigraphReads):
         return self.history_of.store.query(query, default_graph=self._spans or [ox.NamedNode("urn:ikpe:empty")],
                                         named_graphs=[])
 
-    def _matches(self, pattern):
-        """The quads matching ``pattern`` in the graphs whose union is the release (``graphs_at``), each
-        statement once: one index lookup per graph."""
-        seen = set()
-        for graph in self._spans:
-            for quad in self.history_of.store.quads_for_pattern(*pattern, graph):
-                if len(self._spans) == 1 or quad.triple not in seen:
-                    seen.add(quad.triple)
-                    yield quad
-
     def statements(self):
         """Every statement of the release (pyoxigraph triples), e.g. to write it again."""
         return (t for t in self._query("CONSTRUCT WHERE { ?s ?p ?o }"))

@@ -21,7 +21,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from flask_babel import gettext
 
-from ..fragments import PAGE_SIZE, BadTerm, Fragment, Interface, ReleaseCounts, count, fragment_url, parse_pattern
+from ..fragments import (PAGE_SIZE, BadTerm, Count, Fragment, Interface, ReleaseCounts, count, fragment_url,
+                         parse_pattern)
 from ..fragments.document import PREFIXES as CONTROL_PREFIXES
 from ..fragments.terms import POSITIONS
 from ..kg.namespaces import PREFIXES
@@ -122,8 +123,10 @@ def fragment_of(snapshot, base: str, counts: ReleaseCounts | None) -> Fragment:
         abort(404, description=gettext("This fragment has fewer pages."))
     interface = Interface(base, _settings().public_base + "/def/fragments#estimatedCount")
     titles = {"en": "Triple Pattern Fragment", "de": "Triple-Pattern-Fragment"}
-    return Fragment(interface, values, pattern, number, triples, count(snapshot, pattern, counts),
-                    page_url=requested_url(), titles=titles)
+    # the last page tells the exact count without counting again
+    total = Count((number - 1) * PAGE_SIZE + len(triples), True) if len(triples) <= PAGE_SIZE and \
+        (number == 1 or triples) else count(snapshot, pattern, counts)
+    return Fragment(interface, values, pattern, number, triples, total, page_url=requested_url(), titles=titles)
 
 
 OXIGRAPH_WRITERS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nq": ox.RdfFormat.N_QUADS,
@@ -140,7 +143,8 @@ def write(fragment: Fragment, key: str) -> Response:
         named = fragment.interface.metadata_graph
         quads = [ox.Quad(t.subject, t.predicate, t.object) for t in data] + \
             [ox.Quad(t.subject, t.predicate, t.object, named) for t in metadata]
-        body = ox.serialize(quads, format=OXIGRAPH_WRITERS[key], **({"prefixes": ALL_PREFIXES} if key == "trig" else {}))
+        body = ox.serialize(quads, format=OXIGRAPH_WRITERS[key],
+                            **({"prefixes": ALL_PREFIXES} if key == "trig" else {}))
     elif key in OXIGRAPH_WRITERS:
         body = ox.serialize(data + metadata, format=OXIGRAPH_WRITERS[key],
                             **({"prefixes": ALL_PREFIXES} if key == "ttl" else {}))
