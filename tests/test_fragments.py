@@ -15,6 +15,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS
 from accessibility import serious_axe_violations
 from history_builds import VIDOT, VIDOT_LABELS
 from stores import STORE_KINDS
+from test_remote_history import published  # noqa: F401 — the fixture: three releases on a remote store
 from server.web.app import create_app
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -301,3 +302,13 @@ def test_any_pattern_is_answered_or_refused_clearly(client, subject, predicate, 
     assert response.status_code in (200, 400, 404), (url, response.status_code)
     if response.status_code == 200:
         Dataset().parse(data=response.data, format="nquads")
+
+
+@pytest.mark.parametrize("number", [0, 1, 2])
+def test_mementos_on_a_remote_store(published, number):
+    """The three releases published to a remote store (tests/test_remote_history.py): each memento's
+    fragment is its release's, read from the store's history graphs."""
+    history, store = published
+    client = create_app(store.settings).test_client()
+    response = fetch(client, f"/release/{history.releases[number]}/fragments?{VIDOT_LABEL_PATTERN}")
+    assert labels_in(response) == {VIDOT_LABELS[number]} and "Memento-Datetime" in response.headers
