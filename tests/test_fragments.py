@@ -64,6 +64,7 @@ def test_a_fragment_carries_its_data_count_and_controls(client, store):
     assert (dataset, VOID.subset, URIRef(page)) in graph
     assert int(graph.value(URIRef(page), HYDRA.itemsPerPage)) == 100
     assert graph.value(URIRef(page), HYDRA.next) is not None and graph.value(URIRef(page), HYDRA.previous) is None
+    assert graph.value(URIRef(page), HYDRA.last) == URIRef(f"{page}&page={-(-total // 100)}")
 
 
 def test_paging_walks_every_match_once(client, store):

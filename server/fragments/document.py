@@ -1,7 +1,7 @@
 """A fragment as RDF (the Triple Pattern Fragments specification): the *data* (the page's triples),
 the *metadata* (``hydra:totalItems`` and ``void:triples``, the page size) and the *controls*
 (``hydra:search`` with an ``hydra:IriTemplate`` over subject, predicate and object, and
-``hydra:first``/``previous``/``next``), so a client needs only the start URL.
+``hydra:first``/``previous``/``next``, ``hydra:last`` where the count is exact), so a client needs only the start URL.
 
 Metadata and controls are one graph of their own (named ``<interface>#metadata``, which says
 ``foaf:primaryTopic <page>``); formats with graphs (TriG, N-Quads) write it as a named graph beside
@@ -110,6 +110,8 @@ class Fragment:
         triples += [(page, _iri(DCTERMS + "title"), ox.Literal(title, language=lang))
                     for lang, title in self.titles.items()]
         triples.append((page, _iri(HYDRA + "first"), _iri(self.url(1))))
+        if self.count.exact:  # an estimate knows no last page
+            triples.append((page, _iri(HYDRA + "last"), _iri(self.url(max(1, -(-self.count.value // self.size))))))
         if self.number > 1:
             triples.append((page, _iri(HYDRA + "previous"), _iri(self.url(self.number - 1))))
         if self.has_next:
