@@ -13,12 +13,12 @@ PYTEST_ARGS ?=
 # PYTEST_WORKERS=0 runs everything in one process.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
-.PHONY: run test setup assets system-deps build validate serve clean bench
+.PHONY: run test setup assets comunica system-deps build validate serve clean bench
 
 run: build assets
 	$(BIN)/ikpe-lod serve --host $(HOST) --port $(PORT)
 
-test: setup system-deps assets build
+test: setup system-deps assets comunica build
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadgroup $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed
@@ -29,9 +29,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,prod,stores]'
 	touch $@
 
-# Front-end assets from the npm registry, vendored into the static folder (served from our own host);
-# Comunica with the Node 22 it needs, as an npm package (tools/comunica: the TPF tests and bench).
-assets: node_modules/.installed tools/comunica/node_modules/.installed
+# Front-end assets from the npm registry, vendored into the static folder (served from our own host).
+assets: node_modules/.installed
+
+# Comunica with the Node 22 it needs, as an npm package (tools/comunica: the TPF tests and bench only).
+comunica: tools/comunica/node_modules/.installed
 
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --silent

