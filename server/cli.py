@@ -293,8 +293,9 @@ def _serve_development(settings, host: str, port: int) -> None:
 
 
 @main.command()
-@click.option("--keep", default=1, show_default=True, type=int,
-              help="Older release graphs to keep in the store beside the new one.")
+@click.option("--keep", default=None, type=click.IntRange(min=0),
+              help="Older release graphs to keep in the store beside the new one "
+                   "[default: IKPE_REMOTE_KEEP_RELEASES, 1]. 0: the previous one is dropped after the drain time.")
 @click.pass_obj
 def publish(settings, keep):
     """Upload the current validated release to the remote SPARQL store (IKPE_REMOTE_* settings)."""
@@ -308,19 +309,22 @@ def publish(settings, keep):
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, disable=not console.is_terminal)
     labels = {"check": "Checking the release", "upload": "Uploading triples", "verify": "Verifying the triple count",
-              "switch": "Switching the store to the new release", "cleanup": "Dropping old release graphs"}
+              "switch": "Switching the store to the new release", "cleanup": "Dropping old release graphs",
+              "drain": "Waiting for requests in flight before dropping the previous release",
+              "rewrite": "Writing the dated statements again (Virtuoso 7.2, docs/versions.md)"}
     state = {"task": None}
 
-    def report(event, total=None, advance=None):
+    def report(event, total=None, advance=None, seconds=None):
         if event == "uploaded":
             progress.update(state["task"], advance=advance)
             return
         if state["task"] is not None:
             task = progress.tasks[-1]
             progress.update(state["task"], completed=task.total or 1, total=task.total or 1)
-        state["task"] = progress.add_task(labels.get(event, event), total=total)
+        label = labels.get(event, event) + (f" ({seconds:g} s)" if seconds is not None else "")
+        state["task"] = progress.add_task(label, total=total)
         if not console.is_terminal:
-            console.print(f"• {labels.get(event, event)} …" + (f" ({total} triples)" if total else ""))
+            console.print(f"• {label} …" + (f" ({total} triples)" if total else ""))
 
     try:
         with progress:

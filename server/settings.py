@@ -206,6 +206,18 @@ class Settings:
     ldes_page_size: int = setting(
         250, "Change feed (LDES): members per page. Changing it moves the page boundaries of pages that "
              "were announced as immutable; set it once.", int)
+    # publishing to a remote store: old release graphs (server/store/publish.py, docs/versions.md)
+    remote_keep_releases: int = setting(
+        1, "`ikpe-lod publish`: how many old release graphs stay in the remote store beside the new one, for "
+           "requests still in flight (the default of `publish --keep`). 0: the previous graph is dropped "
+           "`IKPE_REMOTE_DRAIN_SECONDS` after the switch, then the release's `xsd:date` statements are written "
+           "again. Use 0 on Virtuoso 7.2: its date range queries answer wrongly once the store held two "
+           "releases (docs/versions.md).", int)
+    remote_drain_seconds: float = setting(
+        -1.0, "`ikpe-lod publish` with `IKPE_REMOTE_KEEP_RELEASES=0`: seconds from the switch to the new release "
+              "until the previous graph is dropped, so that requests that read the old pointer finish first; "
+              "negative = the query time limit (the longer of `IKPE_SPARQL_TIMEOUT` and "
+              "`IKPE_REMOTE_READ_TIMEOUT`).", float)
 
     def __post_init__(self):
         object.__setattr__(self, "public_base", self.public_base.rstrip("/"))

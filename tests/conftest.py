@@ -26,6 +26,8 @@ BROWSER_FIXTURES = {"browser", "page"}
 # tests that monkeypatch a view must not get another test's answer from the machine-wide response cache
 # (kept across apps in the build folder); tests/test_shared_cache.py turns it on where it is the point
 os.environ.setdefault("IKPE_RESPONSE_CACHE_DIR", "off")
+# publishing with IKPE_REMOTE_KEEP_RELEASES=0 (Virtuoso) waits for requests in flight: tests have none that long
+os.environ.setdefault("IKPE_REMOTE_DRAIN_SECONDS", "0.5")
 
 
 @pytest.hookimpl(wrapper=True)

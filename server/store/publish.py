@@ -16,7 +16,10 @@
    and ``history.json`` recorded with the release (``pub:history``), so mementos and release-bound
    queries work on the remote store as on the embedded one (:mod:`.remote_history`).
 5. Release graphs older than the previous one are dropped (the previous one stays, so requests that
-   read the pointer just before the switch still find their graph).
+   read the pointer just before the switch still find their graph). How many old graphs stay is
+   ``IKPE_REMOTE_KEEP_RELEASES`` (``keep``); with 0, the previous graph is dropped after a drain time
+   (``IKPE_REMOTE_DRAIN_SECONDS``, by default the query time limit), when such requests have finished,
+   and the release's ``xsd:date`` statements are written again (a Virtuoso 7.2 bug, docs/versions.md).
 
 A failure at any step before 4 leaves the pointer where it was (the store serves the previous
 release) and removes the half-loaded graph. Re-running is idempotent: a release that is already
@@ -28,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +49,7 @@ from .remote import Layout, RemoteStore
 XSD = "http://www.w3.org/2001/XMLSchema#"
 DCTERMS = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"
+DATED = f"^^<{XSD}date> .".encode()
 
 
 class PublishError(RuntimeError):
@@ -287,8 +292,21 @@ class Publisher:
         self.update(f"INSERT DATA {{ GRAPH <{meta}> {{ <{graph}> <{vocab}activated> \"{now}\"^^<{XSD}dateTime> }} }}",
                     "Switching to the new release")
 
+    def drain_seconds(self) -> float:
+        """How long requests that read the previous pointer may still run: the setting, else the query limit."""
+        if self.settings.remote_drain_seconds >= 0:
+            return self.settings.remote_drain_seconds
+        return max(self.settings.sparql_timeout, self.settings.remote_read_timeout)
+
     def drop_old(self, current: str, keep: int) -> list[str]:
+        """Drop the release graphs beyond the ``keep`` newest old ones; the previous release's graph
+        (keep 0) only after the drain time, when requests that read its pointer have finished."""
         releases = [g for g, _ in self.published() if g != current]
+        if keep == 0 and releases:
+            seconds = self.drain_seconds()
+            self.progress("drain", seconds=seconds)
+            time.sleep(seconds)
+        self.progress("cleanup")
         dropped = []
         for graph in releases[keep:]:
             self.update(f"DROP SILENT GRAPH <{graph}>", "Dropping an old release")
@@ -297,7 +315,36 @@ class Publisher:
             dropped.append(graph)
         return dropped
 
-    def publish(self, keep: int = 1, folder: Path | None = None) -> PublishOutcome:
+    def retire(self, graph: str, keep: int, lines: list[bytes]) -> list[str]:
+        """Drop the old release graphs beyond ``keep``; when none is left (keep 0), write the release's
+        dated statements again (Virtuoso 7.2 finds them by a date range only when they were written
+        while no other graph held the same dates, docs/versions.md)."""
+        dropped = self.drop_old(graph, keep)
+        if keep == 0 and dropped:
+            self.rewrite_dated(graph, lines)
+        return dropped
+
+    def rewrite_dated(self, graph: str, lines: list[bytes]) -> None:
+        """The statements with an ``xsd:date`` value deleted and inserted again, a chunk at a time, each
+        in requests of their own (Virtuoso 7.2 needs the deletion committed first): a statement is
+        missing from the graph only while its chunk is rewritten."""
+        dated = [line for line in lines if line.endswith(DATED) and not line.startswith(b"_:")]
+        if not dated:
+            return
+        self.progress("rewrite", total=len(dated))
+        for start in range(0, len(dated), self.chunk_size):
+            chunk = dated[start:start + self.chunk_size]
+            body = b"\n".join(chunk).decode("utf-8")
+            block = f"GRAPH <{graph}> {{\n{body}\n}}"
+            self.update(f"DELETE DATA {{ {block} }}", "Rewriting the dated statements")
+            self.update(f"INSERT DATA {{ {block} }}", "Rewriting the dated statements")
+            self.progress("uploaded", advance=len(chunk))
+
+    def publish(self, keep: int | None = None, folder: Path | None = None) -> PublishOutcome:
+        """``keep``: old release graphs to keep (default ``IKPE_REMOTE_KEEP_RELEASES``)."""
+        keep = self.settings.remote_keep_releases if keep is None else keep
+        if keep < 0:
+            raise PublishError(f"Old release graphs to keep must be 0 or more, not {keep}.")
         self.progress("check")
         folder, manifest = self.check_release(folder)
         graph = self.layout.release_graph(manifest["release"])
@@ -311,8 +358,7 @@ class Publisher:
             raise PublishError(f"Reading the release pointer: {error}") from None
         if current == graph and self.count(graph) == manifest["triples"]:
             self.record_history(graph, self.sync_history(folder, manifest))
-            self.progress("cleanup")
-            return PublishOutcome(manifest["release"], graph, manifest["triples"], True, self.drop_old(graph, keep))
+            return PublishOutcome(manifest["release"], graph, manifest["triples"], True, self.retire(graph, keep, lines))
         if current == graph:  # the pointer names this release but its graph is damaged: never write under readers
             raise PublishError("The store's current release graph does not hold the expected triples; build a new "
                                "release (`ikpe-lod build`) and publish that.")
@@ -329,8 +375,7 @@ class Publisher:
             if self._pointer_is_not(graph):
                 self._cleanup_failed(graph)
             raise
-        self.progress("cleanup")
-        return PublishOutcome(manifest["release"], graph, manifest["triples"], False, self.drop_old(graph, keep))
+        return PublishOutcome(manifest["release"], graph, manifest["triples"], False, self.retire(graph, keep, lines))
 
     def _pointer_is_not(self, graph: str) -> bool:
         try:
@@ -370,5 +415,5 @@ def _previous_history(folder: Path, manifest: dict) -> ox.Store | None:
         return None
 
 
-def publish(settings, progress=lambda event, **info: None, keep: int = 1) -> PublishOutcome:
+def publish(settings, progress=lambda event, **info: None, keep: int | None = None) -> PublishOutcome:
     return Publisher(settings, progress).publish(keep)

@@ -129,7 +129,9 @@ checkpoint;
                 "remote_update_url": self.base_url + "/sparql-auth",
                 "remote_graph_store_url": self.base_url + "/sparql-graph-crud-auth",
                 "remote_user": self.user, "remote_password": self.password, "remote_auth": "digest",
-                "remote_history": False}  # Virtuoso 7.2 answers wrongly with the history beside (docs/versions.md)
+                # Virtuoso 7.2 answers date ranges wrongly while another graph holds the same dates
+                # (docs/versions.md): no history beside the release, no previous release kept
+                "remote_history": False, "remote_keep_releases": 0}
 
     def version(self) -> str:
         done = subprocess.run([self.binary, "-?"], capture_output=True, text=True)
