@@ -84,7 +84,7 @@ def test_keep_0_drops_the_previous_graph_only_after_the_drain(server, build_dir,
             seen.update(info, current=publisher.current_graph(),
                         old={graph: publisher.count(graph) for graph, _ in publisher.published()})
 
-    publisher = Publisher(settings, progress)
+    publisher = Publisher(settings, progress, chunk_size=8)  # the dated statements rewritten in several chunks
     outcome = publisher.publish(keep=0)
     assert seen["seconds"] == 0.2 and seen["current"] == outcome.graph
     old = [graph for graph in seen["old"] if graph != outcome.graph]
@@ -92,6 +92,7 @@ def test_keep_0_drops_the_previous_graph_only_after_the_drain(server, build_dir,
     assert sorted(outcome.dropped) == sorted(old)
     assert [graph for graph, _ in publisher.published()] == [outcome.graph]
     assert all(publisher.count(graph) == 0 for graph in old)
+    assert len(RemoteStore(settings).snapshot().select(CQ_03)) == 2
 
 
 def dummy_settings(**overrides):
