@@ -8,6 +8,10 @@ added). The store, the other dump formats, the catalog and the search index do n
 history: their size is taken from the input build and counted once per release folder kept on disk
 (``--keep-folders``, the build's ``IKPE_KEEP_RELEASES`` + the current one).
 
+The history store's layout is the one of the code that runs (docs/versions.md; layout 3: base +
+segment tree). To compare with the layout before, run main's script of that commit beside it
+(``git worktree add /tmp/layout2 e7b049f``) on the same build, one after the other.
+
 Disk is counted per inode (the history of a release hard-links the files it shares with the previous
 one, as ``du`` counts them). Example (1M triples, 20 releases, 1 % each; see docs/benchmarks.md):
 
@@ -31,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from server.kg.changes import canonicalize_file  # noqa: E402
 from server.kg.dumps import write_history  # noqa: E402
-from server.kg.history import Retention  # noqa: E402
+from server.kg.history import HISTORY, Retention, graph_role, read_history  # noqa: E402
 
 
 def disk_bytes(*folders: Path) -> int:
@@ -88,6 +92,17 @@ def publish(work: Path, number: int, lines: list[bytes], previous: Path | None, 
     return {"release": number, "triples": triples, **counts, "seconds": {k: round(v, 2) for k, v in timings.items()}}
 
 
+def quads_by_role(folder: Path) -> dict:
+    """Quads per kind of graph in the history store of ``folder`` (base, seg or live, added, removed)."""
+    import pyoxigraph as ox
+
+    counts: dict[str, int] = {}
+    for quad in ox.Store.read_only(str(folder / HISTORY)).quads_for_pattern(None, None, None, None):
+        role = (graph_role(quad.graph_name) or ("other",))[0]
+        counts[role] = counts.get(role, 0) + 1
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", type=Path, required=True, help="a build whose current release is the start")
@@ -122,6 +137,10 @@ def main() -> None:
                "one_release_bytes": one_release, "kept_folders": len(kept),
                "history_and_dumps_bytes": history_part, "total_bytes": total,
                "ratio_to_one_release": round(total / one_release, 2),
+               "history_bytes": disk_bytes(*(folder / "history" for folder in kept)),
+               "history_quads": quads_by_role(kept[-1]),
+               "segment_graphs": len((read_history(kept[-1]) or {}).get("segments", [])),
+               "history_step_seconds": [r["seconds"].get("history") for r in rows],
                "history_seconds_median": sorted(sum(r["seconds"].values()) for r in rows[1:])[len(rows[1:]) // 2]
                if len(rows) > 1 else None, "rows": rows}
     print(json.dumps({k: v for k, v in summary.items() if k != "rows"}, indent=1))

@@ -1,29 +1,49 @@
-"""The release history a release carries: every retained release's graph as the union of two graphs
-of one store, and the list of releases.
+"""The release history a release carries: every retained release's graph as the union of a few
+graphs of one store (a segment tree over release positions), and the list of releases.
 
 In a release folder::
 
     changes/added.nt.gz, changes/removed.nt.gz   what this release changed against the one before
     history/                                    a pyoxigraph store (below)
-    history.json                                the releases in order (id, time, counts; ``retained``)
+    history.json                                the releases in order (id, time, counts; ``retained``),
+                                                "layout": 3 and the non-empty segment graphs
 
-The history store holds
+A release's *position* is its index in ``history.json``. Every statement holds on intervals of
+positions ``[a, b)`` (``b`` open while the current release holds it). The history store holds
 
-* ``urn:ikpe:history:base``: the statements that hold in *every* retained release (most of the graph);
-* ``urn:ikpe:history:live/<id>``, per retained release: the other statements that hold in it;
+* ``urn:ikpe:history:base``: the statements held in every retained release and still current (most
+  of the graph, one copy);
+* ``urn:ikpe:history:seg/<level>/<index>``: a node of a segment tree over positions
+  (:mod:`.segments`); every other interval is stored in its O(log n) canonical nodes;
 * ``urn:ikpe:history:added/<id>`` and ``…:removed/<id>``: each retained release's changeset.
 
-So the graph of release *k* is ``base ∪ live/k``: a query runs against a past release by naming
-those two graphs as its default graph (``server.store.history``), at the cost of two index lookups
-per pattern, whatever the number of releases. (A layout with one graph per span of releases needs
-up to k·(n−k) graphs for release k and one lookup for each.) The live graphs hold what changed
-within the retained releases: their size grows with the changes and with retention, not with the
-graph. A new release's history is a checkpoint of the previous one (RocksDB hard-links its files)
-plus this release's changes.
+The graph of release *p* is ``base`` ∪ the non-empty nodes on *p*'s root-to-leaf path
+(:func:`graphs_at`, at most log₂ n + 1 of them besides the base: 6 for 32 releases); a query runs
+against it by naming those graphs as its default graph (``server.store.history``).
 
-Retention (:class:`Retention`) ends the memento of old releases: their graphs are dropped, they
-stay in ``history.json`` with ``retained: false`` (the server answers 410 for them), and the
-statements that now hold in every retained release move to the base.
+Open intervals. While a statement is current its interval ``[a, ∞)`` is stored as ``[a, C)`` with
+``C`` = :func:`~.segments.capacity` of the newest position (the smallest power of two above it).
+When the newest position reaches ``C`` the capacity doubles: ``[a, 2C)`` is ``[a, C)``'s nodes plus
+the one node ``[C, 2C)`` (``a`` > 0 always: position 0 is the start, all in the base), so every open
+statement outside the base is copied into that one node. Those are the statements added since the
+oldest retained release (older ones are in the base): at most the changes of the retained window,
+copied once per doubling, so O(changes) per release amortised, and only log₂ n times in all.
+
+Per release *p*, in store writes: a removed statement with open interval ``[a, C)`` becomes ``[a, p)``
+(only the nodes of the two decompositions that differ, O(log n)); a removed base statement becomes
+``[oldest retained, p)``; an added one gets ``[p, C)``; the changeset graphs get the changes. The
+start ``a`` is the newest ``added/<id>`` graph holding the statement, found with the same single
+index seek (subject, predicate, object, any graph) that finds its nodes. So the history step is
+O(changes · log n) writes plus the doubling copy, and the store grows with the changes (each
+interval in ≤ 2 log₂ n nodes), not with the graph or with releases × retention.
+
+Retention (:class:`Retention`) ends the memento of old releases: they stay in ``history.json`` with
+``retained: false`` (the server answers 410), their changeset graphs and every node wholly before the
+oldest retained position are dropped, and the statements current since a release no longer after the
+oldest retained one move from their nodes to the base. A new release's history is a checkpoint of
+the previous one (RocksDB hard-links its files) plus these writes, in the unpublished release folder.
+A previous history of another layout (2: a live graph per release) is not converted: the history
+starts afresh from the release's statements and the earlier entries stay listed as not retained.
 """
 from __future__ import annotations
 
@@ -37,15 +57,17 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .changes import ADDED, REMOVED, ChangeCounts
+from .segments import Node, capacity, covers, decompose, end_of, node_name, parse_node
 
 HISTORY, HISTORY_FILE, CHANGES = "history", "history.json", "changes"
 PREFIX = "urn:ikpe:history:"
 BASE = ox.NamedNode(PREFIX + "base")
-LAYOUT = 2  # history.json "layout": 1 was one graph per span of releases (not read any more)
+LAYOUT = 3  # history.json "layout": 1 one graph per span, 2 a live graph per release (not read any more)
+ROLES = ("base", "seg", "added", "removed")
 
 
-def live_graph(release: str) -> ox.NamedNode:
-    return ox.NamedNode(f"{PREFIX}live/{release}")
+def segment_graph(node: Node) -> ox.NamedNode:
+    return ox.NamedNode(f"{PREFIX}seg/{node_name(node)}")
 
 
 def added_graph(release: str) -> ox.NamedNode:
@@ -57,16 +79,23 @@ def removed_graph(release: str) -> ox.NamedNode:
 
 
 def graph_role(graph) -> tuple[str, str | None] | None:
-    """("base", None), ("live" | "added" | "removed", release id) for a history graph, else None."""
+    """("base", None), ("seg", "<level>/<index>"), ("added" | "removed", release id) for a history
+    graph, else None."""
     if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(PREFIX):
         return None
-    role, _, release = graph.value[len(PREFIX):].partition("/")
-    return (role, release or None) if role in ("base", "live", "added", "removed") else None
+    role, _, rest = graph.value[len(PREFIX):].partition("/")
+    return (role, rest or None) if role in ROLES else None
 
 
-def graphs_at(release: str) -> list[ox.NamedNode]:
-    """The graphs whose union is the graph of ``release``."""
-    return [BASE, live_graph(release)]
+def segments_of(history: dict) -> set[Node]:
+    """The non-empty segment nodes a history (``history.json``) records."""
+    return {node for node in map(parse_node, history.get("segments", [])) if node is not None}
+
+
+def graphs_at(segments: set[Node], position: int) -> list[ox.NamedNode]:
+    """The graphs whose union is the graph of the release at ``position``: the base and the non-empty
+    nodes on its path (``segments``: :func:`segments_of`)."""
+    return [BASE] + [segment_graph(node) for node in sorted(segments) if covers(node, position)]
 
 
 @dataclass(frozen=True)
@@ -87,12 +116,17 @@ class Retention:
         return keep
 
 
-def read_history(folder: Path) -> dict | None:
+def _read_json(folder: Path) -> dict | None:
     try:
         data = json.loads((folder / HISTORY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if data.get("layout") == LAYOUT else None
+    return data if isinstance(data, dict) else None
+
+
+def read_history(folder: Path) -> dict | None:
+    data = _read_json(folder)
+    return data if data is not None and data.get("layout") == LAYOUT else None
 
 
 def _triples(path: Path) -> list:
@@ -106,52 +140,129 @@ def _quads(triples, graph: ox.NamedNode) -> list[ox.Quad]:
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
 
 
-def _in(store: ox.Store, triple, graph: ox.NamedNode) -> bool:
-    return next(iter(store.quads_for_pattern(triple.subject, triple.predicate, triple.object, graph)), None) is not None
+class _Tree:
+    """The writes of one release at ``position`` on a copy of the previous history store."""
+
+    def __init__(self, store: ox.Store, entries: list[dict], segments: set[Node]):
+        self.store, self.segments = store, set(segments)
+        self.position = len(entries) - 1
+        self.positions = {e["id"]: i for i, e in enumerate(entries)}
+        self.width = capacity(self.position)
+
+    def _found(self, triple) -> tuple[bool, list[int], list[int]]:
+        """In the base?, the positions whose added graph and whose removed graph hold ``triple``."""
+        in_base, added, removed = False, [], []
+        for quad in self.store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None):
+            role = graph_role(quad.graph_name)
+            if role == ("base", None):
+                in_base = True
+            elif role is not None and role[0] in ("added", "removed") and role[1] in self.positions:
+                (added if role[0] == "added" else removed).append(self.positions[role[1]])
+        return in_base, added, removed
+
+    def _move(self, triple, old: list[Node], new: list[Node]) -> None:
+        for node in set(old) - set(new):
+            self.store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, segment_graph(node)))
+        fresh = set(new) - set(old)
+        self.store.extend(ox.Quad(triple.subject, triple.predicate, triple.object, segment_graph(node))
+                          for node in fresh)
+        self.segments.update(fresh)
+
+    def double(self) -> None:
+        """The newest position reached a power of two: every open statement outside the base also
+        holds in the node [C, 2C)."""
+        before = self.position - 1
+        if capacity(before) == self.width:
+            return
+        target = segment_graph((before.bit_length(), 1))  # C = 2^bit_length(before) = position
+        open_now = set()
+        for graph in graphs_at(self.segments, before)[1:]:
+            open_now.update(q.triple for q in self.store.quads_for_pattern(None, None, None, graph))
+        self.store.extend(_quads(open_now, target))
+        if open_now:
+            self.segments.add((before.bit_length(), 1))
+
+    def close(self, triple, oldest: int) -> None:
+        """``triple`` ends at this position."""
+        in_base, added, _ = self._found(triple)
+        if in_base:
+            self.store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, BASE))
+            self._move(triple, [], decompose(oldest, self.position))
+            return
+        if not added:
+            raise ValueError(f"the history holds no start of the removed statement {triple}")
+        start = max(added)
+        self._move(triple, decompose(start, self.width), decompose(start, self.position))
+
+    def open(self, triples) -> None:
+        nodes = decompose(self.position, self.width)
+        for node in nodes:
+            self.store.extend(_quads(triples, segment_graph(node)))
+        if triples:
+            self.segments.update(nodes)
+
+    def promote(self, candidates, oldest: int) -> None:
+        """Statements current since a position at or before ``oldest`` move to the base."""
+        for triple in candidates:
+            in_base, added, removed = self._found(triple)
+            if in_base or not added or max(added) <= max(removed, default=-1) or max(added) > oldest:
+                continue
+            self._move(triple, decompose(max(added), self.width), [])
+            self.store.add(ox.Quad(triple.subject, triple.predicate, triple.object, BASE))
+
+    def drop_before(self, oldest: int) -> None:
+        """Drop the nodes wholly before ``oldest`` and the nodes left empty."""
+        for node in sorted(self.segments):
+            graph = segment_graph(node)
+            empty = next(iter(self.store.quads_for_pattern(None, None, None, graph)), None) is None
+            if end_of(node) <= oldest or empty:
+                self.store.remove_graph(graph)
+                self.segments.discard(node)
 
 
-def _apply_changes(store: ox.Store, changes: Path, release: str, previous: str, window: list[str]) -> None:
-    """Add release ``release`` after ``previous``; ``window``: the releases retained before it."""
+def _oldest(entries: list[dict]) -> int:
+    return next(i for i, e in enumerate(entries) if e["retained"])
+
+
+def _apply_release(store: ox.Store, changes: Path, entries: list[dict], oldest_before: int,
+                   segments: set[Node]) -> set[Node]:
+    """Add the newest entry's changes; ``entries`` carry the retention after it. The non-empty nodes."""
+    release, oldest = entries[-1]["id"], _oldest(entries)
     added, removed = _triples(changes / ADDED), _triples(changes / REMOVED)
-    gone = set(removed)
-    moved = []
-    for triple in removed:  # a base statement that ends now held in every earlier retained release
-        if _in(store, triple, BASE):
-            store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, BASE))
-            moved.extend(_quads([triple], live_graph(k))[0] for k in window)
-    store.extend(moved)
-    live = [q.triple for q in store.quads_for_pattern(None, None, None, live_graph(previous)) if q.triple not in gone]
-    store.extend(_quads(live, live_graph(release)) + _quads(added, live_graph(release))
-                 + _quads(added, added_graph(release)) + _quads(removed, removed_graph(release)))
-
-
-def _start_history(store: ox.Store, statements: Path) -> None:
-    """The first release with a history: all its statements in the base."""
-    with (gzip.open(statements, "rb") if statements.suffix == ".gz" else statements.open("rb")) as handle:
-        store.bulk_load(handle, ox.RdfFormat.N_TRIPLES, to_graph=BASE)
-
-
-def _apply_retention(store: ox.Store, entries: list[dict], oldest_before: str) -> None:
-    """Drop the graphs of releases no longer retained; when the oldest retained release moved on, the
-    statements that hold in every retained release move from the live graphs to the base."""
-    retained = [e["id"] for e in entries if e["retained"]]
+    tree = _Tree(store, entries, segments)
+    tree.double()
+    for triple in removed:
+        tree.close(triple, oldest)
+    tree.open(added)
+    store.extend(_quads(added, added_graph(release)) + _quads(removed, removed_graph(release)))
+    if oldest > oldest_before:
+        candidates = set()
+        for entry in entries[oldest_before + 1:oldest + 1]:
+            candidates.update(q.triple for q in store.quads_for_pattern(None, None, None, added_graph(entry["id"])))
+        tree.promote(candidates, oldest)
     for entry in entries:
         if not entry["retained"]:
-            for graph in (live_graph(entry["id"]), added_graph(entry["id"]), removed_graph(entry["id"])):
+            for graph in (added_graph(entry["id"]), removed_graph(entry["id"])):
                 if store.contains_named_graph(graph):
                     store.remove_graph(graph)
-    oldest = retained[0]
-    if oldest == oldest_before:
-        return
-    removed_since = set()
-    for release in retained[1:]:
-        removed_since.update(q.triple for q in store.quads_for_pattern(None, None, None, removed_graph(release)))
-    stays = [q.triple for q in store.quads_for_pattern(None, None, None, live_graph(oldest))
-             if q.triple not in removed_since]  # held at the oldest and never removed since: in every one
-    store.extend(_quads(stays, BASE))
-    for release in retained:
-        for triple in stays:
-            store.remove(ox.Quad(triple.subject, triple.predicate, triple.object, live_graph(release)))
+    tree.drop_before(oldest)
+    return tree.segments
+
+
+def _start_history(store: ox.Store, statements: Path, changes: Path, release: str) -> None:
+    """The first release of a history: all its statements in the base (and its changeset against a
+    release before it, if there was one)."""
+    with (gzip.open(statements, "rb") if statements.suffix == ".gz" else statements.open("rb")) as handle:
+        store.bulk_load(handle, ox.RdfFormat.N_TRIPLES, to_graph=BASE)
+    store.extend(_quads(_triples(changes / ADDED), added_graph(release))
+                 + _quads(_triples(changes / REMOVED), removed_graph(release)))
+
+
+def _earlier(previous: Path | None) -> list[dict]:
+    """The releases a history of another layout (or without its store) listed: kept as not retained."""
+    data = _read_json(previous) if previous is not None else None
+    entries = data.get("releases", []) if data is not None else []
+    return [dict(e, retained=False) for e in entries if isinstance(e, dict) and "id" in e and "created" in e]
 
 
 def extend_history(previous: Path | None, folder: Path, entry: dict, statements: Path,
@@ -162,25 +273,24 @@ def extend_history(previous: Path | None, folder: Path, entry: dict, statements:
     before = read_history(previous) if previous is not None else None
     target = folder / HISTORY
     shutil.rmtree(target, ignore_errors=True)
-    if before is not None and counts is not None and (previous / HISTORY).is_dir():
-        ox.Store.read_only(str(previous / HISTORY)).backup(str(target))
-        store = ox.Store(str(target))
-        entries = before["releases"]
-        window = [e["id"] for e in entries if e["retained"]]
-        _apply_changes(store, folder / CHANGES, entry["id"], entries[-1]["id"], window)
-        oldest_before = window[0]
-    else:
-        store = ox.Store(str(target))
-        _start_history(store, statements)
-        entries, oldest_before = [], entry["id"]
-    entries = [*entries, dict(entry, retained=True)]
+    continued = before is not None and counts is not None and (previous / HISTORY).is_dir()
+    entries = [dict(e) for e in before["releases"]] if continued else _earlier(previous)
+    oldest_before = _oldest(entries) if continued else len(entries)
+    entries.append(dict(entry, retained=True))
     now = dt.datetime.fromisoformat(entry["created"])
     for item, keep in zip(entries, retention.retained(entries, now)):
         item["retained"] = item["retained"] and keep
-    _apply_retention(store, entries, oldest_before)
+    if continued:
+        ox.Store.read_only(str(previous / HISTORY)).backup(str(target))
+        store = ox.Store(str(target))
+        segments = _apply_release(store, folder / CHANGES, entries, oldest_before, segments_of(before))
+    else:
+        store = ox.Store(str(target))
+        _start_history(store, statements, folder / CHANGES, entry["id"])
+        segments = set()
     store.flush()  # no optimize(): compaction would rewrite the files shared with the previous release
     del store
-    history = {"layout": LAYOUT, "releases": entries,
+    history = {"layout": LAYOUT, "releases": entries, "segments": [node_name(n) for n in sorted(segments)],
                "retention": {"releases": retention.releases, "days": retention.days}}
     (folder / HISTORY_FILE).write_text(json.dumps(history, indent=1, ensure_ascii=False), encoding="utf-8")
     return history

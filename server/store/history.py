@@ -1,6 +1,7 @@
 """Reading the release history a release carries (written by :mod:`server.kg.history`): the releases,
 the releases in which a resource's description changed, and any retained release as a
-:class:`Snapshot` (its graph is the union of the spans that hold at it, queried from the history store).
+:class:`Snapshot` (its graph is the union of the base and the segment graphs on its path, queried from
+the history store).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..kg.history import HISTORY, added_graph, graphs_at, read_history, removed_graph
+from ..kg.history import HISTORY, added_graph, graphs_at, read_history, removed_graph, segments_of
 from .base import PublicQueryPaths, ReleaseInfo, StoreUnavailable, T
 from .embedded import OxigraphReads
 
@@ -68,6 +69,7 @@ class ReleaseHistory:
         self.folder = folder
         self.releases = [PastRelease.from_entry(e, i) for i, e in enumerate(data["releases"])]
         self.retention = data.get("retention", {})
+        self.segments = segments_of(data)
         self._by_id = {r.id: r for r in self.releases}
         self._store: ox.Store | None = None
         self._release_graphs: list[ox.NamedNode] | None = None
@@ -209,8 +211,9 @@ class ReleaseHistory:
         return roots
 
     def spans_at(self, release: PastRelease) -> list[ox.NamedNode]:
-        """The graphs whose union is the graph of ``release`` (the base and its live graph)."""
-        return graphs_at(release.id)
+        """The graphs whose union is the graph of ``release`` (the base and the non-empty segment graphs
+        on its path)."""
+        return graphs_at(self.segments, release.position)
 
     def change_graphs(self, release: PastRelease) -> tuple[ox.NamedNode, ox.NamedNode] | None:
         """The graphs of the statements ``release`` added and removed; None for the first release kept

@@ -1,8 +1,8 @@
 """The release history on a remote SPARQL store (put there by ``ikpe-lod publish``,
 :mod:`.publish`): the same graphs as a release's ``history/`` store, and ``history.json`` recorded
 with the release in the meta graph. A past release is the protocol dataset whose default graph is the
-union of the base and its live graph (``default-graph-uri`` twice), so every query reads it as the
-embedded store's :class:`~.history.PastSnapshot` does.
+union of the base and the segment graphs on its path (``default-graph-uri`` for each), so every
+query reads it as the embedded store's :class:`~.history.PastSnapshot` does.
 """
 from __future__ import annotations
 
