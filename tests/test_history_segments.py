@@ -21,7 +21,9 @@ from server.kg.history import (BASE, CHANGES, HISTORY, HISTORY_FILE, LAYOUT, Ret
 from server.kg.segments import capacity, covers, decompose, end_of
 
 UNIVERSE = [ox.Triple(ox.NamedNode(f"http://ex/s{n % 3}"), ox.NamedNode("http://ex/p"), ox.Literal(f"v{n}"))
-            for n in range(8)]
+            for n in range(6)] + [  # blank nodes by their canonical labels, as the changesets name them
+    ox.Triple(ox.BlankNode("c14n0"), ox.NamedNode("http://ex/p"), ox.BlankNode("c14n1")),
+    ox.Triple(ox.BlankNode("c14n1"), ox.NamedNode("http://ex/p"), ox.Literal("v"))]
 START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
 
@@ -114,3 +116,13 @@ def test_one_percent_changes_grow_the_store_with_the_changes_not_with_retention(
     base = {q.triple for q in store.quads_for_pattern(None, None, None, BASE)}
     beside_base = sum(len(read_at(store, history, p) - base) for p in range(20))  # what live graphs would hold
     assert segment_quads(store) * 2 < beside_base
+
+
+def test_a_changeset_the_history_does_not_match_starts_it_afresh(tmp_path, capsys):
+    first, second = set(UNIVERSE[:3]), set(UNIVERSE[1:4])
+    publish(tmp_path, 0, first, None, Retention(5, 0))
+    history = publish(tmp_path, 1, second, first | {UNIVERSE[5]}, Retention(5, 0))  # removes what never was
+    assert "afresh" in capsys.readouterr().err
+    assert [e["retained"] for e in history["releases"]] == [False, True]
+    store = ox.Store.read_only(str(tmp_path / "r001" / HISTORY))
+    assert read_at(store, history, 1) == second

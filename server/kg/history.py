@@ -51,6 +51,7 @@ import datetime as dt
 import gzip
 import json
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +141,10 @@ def _quads(triples, graph: ox.NamedNode) -> list[ox.Quad]:
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
 
 
+class HistoryMismatch(ValueError):
+    """The previous history does not hold what the changeset removes (a history written otherwise)."""
+
+
 class _Tree:
     """The writes of one release at ``position`` on a copy of the previous history store."""
 
@@ -190,7 +195,7 @@ class _Tree:
             self._move(triple, [], decompose(oldest, self.position))
             return
         if not added:
-            raise ValueError(f"the history holds no start of the removed statement {triple}")
+            raise HistoryMismatch(f"The history holds no start of the removed statement {triple}.")
         start = max(added)
         self._move(triple, decompose(start, self.width), decompose(start, self.position))
 
@@ -253,7 +258,9 @@ def _start_history(store: ox.Store, statements: Path, changes: Path, release: st
     """The first release of a history: all its statements in the base (and its changeset against a
     release before it, if there was one)."""
     with (gzip.open(statements, "rb") if statements.suffix == ".gz" else statements.open("rb")) as handle:
-        store.bulk_load(handle, ox.RdfFormat.N_TRIPLES, to_graph=BASE)
+        # bulk_extend, not bulk_load: the loader renames blank nodes, and the changesets name them by
+        # their canonical labels (_:c14nN), which must find the same nodes here
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, BASE) for q in ox.parse(handle, ox.RdfFormat.N_TRIPLES))
     store.extend(_quads(_triples(changes / ADDED), added_graph(release))
                  + _quads(_triples(changes / REMOVED), removed_graph(release)))
 
@@ -263,6 +270,24 @@ def _earlier(previous: Path | None) -> list[dict]:
     data = _read_json(previous) if previous is not None else None
     entries = data.get("releases", []) if data is not None else []
     return [dict(e, retained=False) for e in entries if isinstance(e, dict) and "id" in e and "created" in e]
+
+
+def _continue(previous: Path, target: Path, changes: Path, entries: list[dict], oldest_before: int,
+              before: dict) -> set[Node] | None:
+    """The previous history plus this release's changes in ``target``; the non-empty nodes (None, and
+    nothing in ``target``, if the previous history does not match the changeset)."""
+    ox.Store.read_only(str(previous / HISTORY)).backup(str(target))
+    store = ox.Store(str(target))
+    try:
+        segments = _apply_release(store, changes, entries, oldest_before, segments_of(before))
+    except HistoryMismatch as error:
+        print(f"{error} Starting the release history afresh.", file=sys.stderr)
+        del store
+        shutil.rmtree(target)
+        return None
+    store.flush()  # no optimize(): compaction would rewrite the files shared with the previous release
+    del store
+    return segments
 
 
 def extend_history(previous: Path | None, folder: Path, entry: dict, statements: Path,
@@ -280,16 +305,14 @@ def extend_history(previous: Path | None, folder: Path, entry: dict, statements:
     now = dt.datetime.fromisoformat(entry["created"])
     for item, keep in zip(entries, retention.retained(entries, now)):
         item["retained"] = item["retained"] and keep
-    if continued:
-        ox.Store.read_only(str(previous / HISTORY)).backup(str(target))
-        store = ox.Store(str(target))
-        segments = _apply_release(store, folder / CHANGES, entries, oldest_before, segments_of(before))
-    else:
+    segments = _continue(previous, target, folder / CHANGES, entries, oldest_before, before) if continued else None
+    if segments is None:  # a new history: the earlier releases stay listed, not retained
+        entries = [dict(e, retained=False) for e in entries[:-1]] + entries[-1:]
         store = ox.Store(str(target))
         _start_history(store, statements, folder / CHANGES, entry["id"])
+        store.flush()
+        del store
         segments = set()
-    store.flush()  # no optimize(): compaction would rewrite the files shared with the previous release
-    del store
     history = {"layout": LAYOUT, "releases": entries, "segments": [node_name(n) for n in sorted(segments)],
                "retention": {"releases": retention.releases, "days": retention.days}}
     (folder / HISTORY_FILE).write_text(json.dumps(history, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -34,6 +34,7 @@ import urllib3
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from ..kg.history import LAYOUT
 from .base import (DatasetClauseError, GraphStore, PublicQueryPaths, ReleaseInfo, RemoteQueryError, Snapshot,
                    StoreTimeout, StoreUnavailable, T, pattern_query, result_graph)
 from .embedded import to_oxigraph, to_rdflib
@@ -141,7 +142,8 @@ class RemoteSnapshot(Snapshot):
             response = self._store.post([("query", f"SELECT ?h WHERE {{ GRAPH <{meta}> {{ <{self.graph}> "
                                                    f"<{vocab}history> ?h }} }}")], SELECT_TYPES)
             rows = json.loads(response.data)["results"]["bindings"] if response.status == 200 else []
-            self._history = RemoteHistory(self, json.loads(rows[0]["h"]["value"])) if rows else False
+            data = json.loads(rows[0]["h"]["value"]) if rows else {}
+            self._history = RemoteHistory(self, data) if data.get("layout") == LAYOUT else False  # else: republish
         return self._history or None
 
     def _query(self, query: str, accept: str):
