@@ -107,7 +107,8 @@ def test_one_percent_changes_grow_the_store_with_the_changes_not_with_retention(
     statements, before, history = set(universe[:400]), None, None
     for number in range(20):
         if number:
-            statements = (statements - set(universe[number * 4 - 4:number * 4])) | set(universe[396 + number * 4:400 + number * 4])
+            gone, new = universe[number * 4 - 4:number * 4], universe[396 + number * 4:400 + number * 4]
+            statements = (statements - set(gone)) | set(new)
         history = publish(tmp_path, number, statements, before, Retention(20, 0))
         before = statements
     store = ox.Store.read_only(str(tmp_path / "r019" / HISTORY))

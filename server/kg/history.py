@@ -58,7 +58,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .changes import ADDED, REMOVED, ChangeCounts
-from .segments import Node, capacity, covers, decompose, end_of, node_name, parse_node
+from .segments import ARITY, Node, capacity, covers, decompose, end_of, node_name, parse_node
 
 HISTORY, HISTORY_FILE, CHANGES = "history", "history.json", "changes"
 PREFIX = "urn:ikpe:history:"
@@ -127,7 +127,7 @@ def _read_json(folder: Path) -> dict | None:
 
 def read_history(folder: Path) -> dict | None:
     data = _read_json(folder)
-    return data if data is not None and data.get("layout") == LAYOUT else None
+    return data if data is not None and data.get("layout") == LAYOUT and data.get("arity") == ARITY else None
 
 
 def _triples(path: Path) -> list:
@@ -260,7 +260,8 @@ def _start_history(store: ox.Store, statements: Path, changes: Path, release: st
     with (gzip.open(statements, "rb") if statements.suffix == ".gz" else statements.open("rb")) as handle:
         # bulk_extend, not bulk_load: the loader renames blank nodes, and the changesets name them by
         # their canonical labels (_:c14nN), which must find the same nodes here
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, BASE) for q in ox.parse(handle, ox.RdfFormat.N_TRIPLES))
+        quads = ox.parse(handle, ox.RdfFormat.N_TRIPLES)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, BASE) for q in quads)
     store.extend(_quads(_triples(changes / ADDED), added_graph(release))
                  + _quads(_triples(changes / REMOVED), removed_graph(release)))
 
@@ -313,7 +314,8 @@ def extend_history(previous: Path | None, folder: Path, entry: dict, statements:
         store.flush()
         del store
         segments = set()
-    history = {"layout": LAYOUT, "releases": entries, "segments": [node_name(n) for n in sorted(segments)],
+    history = {"layout": LAYOUT, "arity": ARITY, "releases": entries,
+               "segments": [node_name(n) for n in sorted(segments)],
                "retention": {"releases": retention.releases, "days": retention.days}}
     (folder / HISTORY_FILE).write_text(json.dumps(history, indent=1, ensure_ascii=False), encoding="utf-8")
     return history

@@ -9,6 +9,7 @@ the nodes on ``p``'s root-to-leaf path exactly when ``start <= p < end``.
 from __future__ import annotations
 
 Node = tuple[int, int]
+ARITY = 2  # recorded in history.json: a history of another arity starts afresh
 
 
 def capacity(position: int) -> int:
