@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from server.kg.changes import ADDED, REMOVED, ChangeCounts
 from server.kg.history import (BASE, CHANGES, HISTORY, HISTORY_FILE, LAYOUT, Retention, extend_history,
                                graph_role, graphs_at, read_history, segments_of)
-from server.kg.segments import capacity, covers, decompose, end_of
+from server.kg.segments import capacity, covers, decompose, end_of, most_nodes
 
 UNIVERSE = [ox.Triple(ox.NamedNode(f"http://ex/s{n % 3}"), ox.NamedNode("http://ex/p"), ox.Literal(f"v{n}"))
             for n in range(6)] + [  # blank nodes by their canonical labels, as the changesets name them
@@ -82,9 +82,9 @@ def test_every_retained_release_reads_back_as_its_statements(releases, keep):
         oldest = kept.index(True)
         assert all(base <= s for s, k in zip(sets, kept) if k)
         assert all(end_of(node) > oldest for node in segments_of(history))
-        # storage: every interval in ≤ 2·log₂(capacity) nodes, one interval per change in the window
+        # storage: every interval in ≤ 2(b−1)·levels nodes, one interval per change in the window
         changes = sum(len(sets[p] ^ sets[p - 1]) for p in range(oldest + 1, len(sets)))
-        assert segment_quads(store) <= changes * 2 * capacity(len(sets) - 1).bit_length()
+        assert segment_quads(store) <= changes * most_nodes(capacity(len(sets) - 1))
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -95,7 +95,7 @@ def test_decompose_covers_the_interval_once(start, end):
     for position in range(0, 20):
         hits = sum(covers(node, position) for node in nodes)
         assert hits == (1 if start <= position < end else 0)
-    assert len(nodes) <= 2 * capacity(end).bit_length()
+    assert len(nodes) <= most_nodes(capacity(end))
 
 
 def test_one_percent_changes_grow_the_store_with_the_changes_not_with_retention(tmp_path):
@@ -113,7 +113,7 @@ def test_one_percent_changes_grow_the_store_with_the_changes_not_with_retention(
         before = statements
     store = ox.Store.read_only(str(tmp_path / "r019" / HISTORY))
     changes = 19 * 8
-    assert segment_quads(store) <= changes * 2 * capacity(19).bit_length()
+    assert segment_quads(store) <= changes * most_nodes(capacity(19))
     base = {q.triple for q in store.quads_for_pattern(None, None, None, BASE)}
     beside_base = sum(len(read_at(store, history, p) - base) for p in range(20))  # what live graphs would hold
     assert segment_quads(store) * 2 < beside_base

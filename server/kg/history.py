@@ -18,24 +18,30 @@ positions ``[a, b)`` (``b`` open while the current release holds it). The histor
 * ``urn:ikpe:history:added/<id>`` and ``…:removed/<id>``: each retained release's changeset.
 
 The graph of release *p* is ``base`` ∪ the non-empty nodes on *p*'s root-to-leaf path
-(:func:`graphs_at`, at most log₂ n + 1 of them besides the base: 6 for 32 releases); a query runs
+(:func:`graphs_at`: one per level of the tree besides the base, 3 for up to 27 releases); a query runs
 against it by naming those graphs as its default graph (``server.store.history``).
 
+The tree has ``ARITY`` (3) children per node (:mod:`.segments`): a past release reads the base and
+one graph per level (3 for 10–27 releases), an interval is stored in at most 2·(ARITY−1) nodes per
+level. (Binary: 5 levels to read for 17–32 releases, ~19 % fewer segment quads; reads cost about one
+index seek per graph, so fewer levels won.)
+
 Open intervals. While a statement is current its interval ``[a, ∞)`` is stored as ``[a, C)`` with
-``C`` = :func:`~.segments.capacity` of the newest position (the smallest power of two above it).
-When the newest position reaches ``C`` the capacity doubles: ``[a, 2C)`` is ``[a, C)``'s nodes plus
-the one node ``[C, 2C)`` (``a`` > 0 always: position 0 is the start, all in the base), so every open
-statement outside the base is copied into that one node. Those are the statements added since the
-oldest retained release (older ones are in the base): at most the changes of the retained window,
-copied once per doubling, so O(changes) per release amortised, and only log₂ n times in all.
+``C`` = :func:`~.segments.capacity` of the newest position (the smallest power of ARITY above it).
+When the newest position reaches ``C`` the tree grows: ``[a, ARITY·C)`` is ``[a, C)``'s nodes plus the
+ARITY−1 nodes right of the old tree (:func:`~.segments.grown`; ``a`` > 0 always: position 0 is the
+start, all in the base), so every open statement outside the base is copied into those. They are the
+statements added since the oldest retained release (older ones are in the base): at most the changes
+of the retained window, copied when the positions reach 3, 9, 27, 81 …, so O(changes) per release
+amortised.
 
 Per release *p*, in store writes: a removed statement with open interval ``[a, C)`` becomes ``[a, p)``
 (only the nodes of the two decompositions that differ, O(log n)); a removed base statement becomes
 ``[oldest retained, p)``; an added one gets ``[p, C)``; the changeset graphs get the changes. The
 start ``a`` is the newest ``added/<id>`` graph holding the statement, found with the same single
 index seek (subject, predicate, object, any graph) that finds its nodes. So the history step is
-O(changes · log n) writes plus the doubling copy, and the store grows with the changes (each
-interval in ≤ 2 log₂ n nodes), not with the graph or with releases × retention.
+O(changes · log n) writes plus the growth copy, and the store grows with the changes (each interval
+in ≤ 2·(ARITY−1)·log n nodes), not with the graph or with releases × retention.
 
 Retention (:class:`Retention`) ends the memento of old releases: they stay in ``history.json`` with
 ``retained: false`` (the server answers 410), their changeset graphs and every node wholly before the
@@ -58,7 +64,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .changes import ADDED, REMOVED, ChangeCounts
-from .segments import ARITY, Node, capacity, covers, decompose, end_of, node_name, parse_node
+from .segments import ARITY, Node, capacity, covers, decompose, end_of, grown, node_name, parse_node
 
 HISTORY, HISTORY_FILE, CHANGES = "history", "history.json", "changes"
 PREFIX = "urn:ikpe:history:"
@@ -127,7 +133,12 @@ def _read_json(folder: Path) -> dict | None:
 
 def read_history(folder: Path) -> dict | None:
     data = _read_json(folder)
-    return data if data is not None and data.get("layout") == LAYOUT and data.get("arity") == ARITY else None
+    return data if readable(data) else None
+
+
+def readable(data: dict | None) -> bool:
+    """Whether this code reads a history of that ``history.json``: layout 3 of the tree's arity."""
+    return data is not None and data.get("layout") == LAYOUT and data.get("arity", ARITY) == ARITY
 
 
 def _triples(path: Path) -> list:
@@ -173,19 +184,19 @@ class _Tree:
                           for node in fresh)
         self.segments.update(fresh)
 
-    def double(self) -> None:
-        """The newest position reached a power of two: every open statement outside the base also
-        holds in the node [C, 2C)."""
+    def grow(self) -> None:
+        """The newest position reached the tree's width C: every open statement outside the base also
+        holds in the nodes right of the old tree ([C, ARITY·C), ARITY − 1 nodes)."""
         before = self.position - 1
         if capacity(before) == self.width:
             return
-        target = segment_graph((before.bit_length(), 1))  # C = 2^bit_length(before) = position
         open_now = set()
         for graph in graphs_at(self.segments, before)[1:]:
             open_now.update(q.triple for q in self.store.quads_for_pattern(None, None, None, graph))
-        self.store.extend(_quads(open_now, target))
         if open_now:
-            self.segments.add((before.bit_length(), 1))
+            for node in grown(capacity(before)):
+                self.store.extend(_quads(open_now, segment_graph(node)))
+                self.segments.add(node)
 
     def close(self, triple, oldest: int) -> None:
         """``triple`` ends at this position."""
@@ -235,7 +246,7 @@ def _apply_release(store: ox.Store, changes: Path, entries: list[dict], oldest_b
     release, oldest = entries[-1]["id"], _oldest(entries)
     added, removed = _triples(changes / ADDED), _triples(changes / REMOVED)
     tree = _Tree(store, entries, segments)
-    tree.double()
+    tree.grow()
     for triple in removed:
         tree.close(triple, oldest)
     tree.open(added)

@@ -34,7 +34,7 @@ import urllib3
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from ..kg.history import ARITY, LAYOUT
+from ..kg.history import readable
 from .base import (DatasetClauseError, GraphStore, PublicQueryPaths, ReleaseInfo, RemoteQueryError, Snapshot,
                    StoreTimeout, StoreUnavailable, T, pattern_query, result_graph)
 from .embedded import to_oxigraph, to_rdflib
@@ -142,9 +142,8 @@ class RemoteSnapshot(Snapshot):
             response = self._store.post([("query", f"SELECT ?h WHERE {{ GRAPH <{meta}> {{ <{self.graph}> "
                                                    f"<{vocab}history> ?h }} }}")], SELECT_TYPES)
             rows = json.loads(response.data)["results"]["bindings"] if response.status == 200 else []
-            data = json.loads(rows[0]["h"]["value"]) if rows else {}
-            readable = (data.get("layout"), data.get("arity")) == (LAYOUT, ARITY)  # else: until the next publish
-            self._history = RemoteHistory(self, data) if readable else False
+            data = json.loads(rows[0]["h"]["value"]) if rows else None
+            self._history = RemoteHistory(self, data) if readable(data) else False  # else: until the next publish
         return self._history or None
 
     def _query(self, query: str, accept: str):
