@@ -21,7 +21,11 @@ from server.kg.history import (BASE, CHANGES, HISTORY, HISTORY_FILE, LAYOUT, Ret
 from server.kg.segments import capacity, covers, decompose, end_of, most_nodes
 
 UNIVERSE = [ox.Triple(ox.NamedNode(f"http://ex/s{n % 3}"), ox.NamedNode("http://ex/p"), ox.Literal(f"v{n}"))
-            for n in range(6)] + [  # blank nodes by their canonical labels, as the changesets name them
+            for n in range(5)] + [
+    ox.Triple(ox.NamedNode("http://ex/s0"), ox.NamedNode("http://ex/q"), ox.Literal('a "b"\nc ä', language="de")),
+    ox.Triple(ox.NamedNode("http://ex/s1"), ox.NamedNode("http://ex/q"),
+              ox.Literal("5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+] + [  # blank nodes by their canonical labels, as the changesets name them
     ox.Triple(ox.BlankNode("c14n0"), ox.NamedNode("http://ex/p"), ox.BlankNode("c14n1")),
     ox.Triple(ox.BlankNode("c14n1"), ox.NamedNode("http://ex/p"), ox.Literal("v"))]
 START = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
