@@ -40,9 +40,10 @@ Per release *p*, in store writes: a removed statement with open interval ``[a, C
 ``[oldest retained, p)``; an added one gets ``[p, C)``; the changeset graphs get the changes. The
 start ``a`` is the newest ``added/<id>`` graph holding the statement, found with its base
 membership by one lookup per statement (a VALUES join of a thousand statements per query). The writes
-are batched: one ``bulk_extend`` and one ``DELETE DATA`` per 5000 (per-quad transactions cost ~10x). So the history step is
-O(changes · log n) writes plus the growth copy, and the store grows with the changes (each interval
-in ≤ 2·(ARITY−1)·log n nodes), not with the graph or with releases × retention.
+are batched: one ``bulk_extend`` and one ``DELETE DATA`` per 5000 (per-quad transactions cost
+~10x). So the history step is O(changes · log n) writes plus the growth copy, and the store grows
+with the changes (each interval in ≤ 2·(ARITY−1)·log n nodes), not with the graph or with releases ×
+retention.
 
 Retention (:class:`Retention`) ends the memento of old releases: they stay in ``history.json`` with
 ``retained: false`` (the server answers 410), their changeset graphs and every node wholly before the
