@@ -298,3 +298,22 @@ def test_the_query_ui_offers_a_release_bound_link(served, live, page):
     answer = requests.get(page.locator("#sparql-permalink-answer").get_attribute("href"), timeout=60)
     assert answer.status_code == 200 and answer.headers["Memento-Datetime"]
     assert serious_axe_violations(page) == []
+
+
+def _sent(response):
+    return response.status_code, [(k, v) for k, v in response.headers.items() if k != "Date"], response.get_data()
+
+
+def test_a_kept_memento_is_sent_before_flask_as_flask_sends_it(served):
+    """A memento is kept under its document key, so the kept-answers middleware (server/web/cached_answers.py)
+    sends it again without Flask: the same status, headers (Memento-Datetime, Link, ETag) and body as the
+    Flask path sent the first time."""
+    app = create_app(served.settings)
+    middleware = app.extensions["ikpe_cached_answers"]
+    for accept in ("text/html", "text/turtle"):
+        path, headers = f"/release/{served.releases[0]}{VIDOT_DOC}?lang=en", {"Accept": accept}
+        before = middleware.served
+        expected = _sent(app.test_client().get(path, headers=headers))  # Flask renders it and keeps it
+        assert expected[0] == 200 and "Memento-Datetime" in dict(expected[1]) and middleware.served == before
+        assert _sent(app.test_client().get(path, headers=headers)) == expected
+        assert middleware.served == before + 1, f"{path} ({accept}) went through Flask"
