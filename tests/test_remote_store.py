@@ -128,6 +128,15 @@ def test_only_the_current_release_is_visible(any_store):
     assert not any_store.ask("ASK { ?s ?p <http://www.openlinksw.com/schemas/virtrdf#QuadMapFormat> }")
 
 
+def test_the_recorded_manifest_leaves_out_the_per_project_files(store_farm, build_dir, remote_kind):  # noqa: F811
+    """Every remote request reads the recorded manifest with the release pointer: it holds everything of
+    the build's manifest but the list of per-project dump files (one entry per project, 5 MB at 1M)."""
+    recorded = RemoteStore(store_farm.settings(remote_kind, build_dir)).snapshot().release().manifest
+    local = json.loads((build_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
+    assert local["catalog"]["project_dumps"] and "project_dumps" not in recorded["catalog"]
+    assert recorded == {**local, "catalog": {k: v for k, v in local["catalog"].items() if k != "project_dumps"}}
+
+
 def test_public_queries_cannot_name_other_graphs(store_farm, build_dir, remote_kind):  # noqa: F811
     snapshot = RemoteStore(store_farm.settings(remote_kind, build_dir)).snapshot()
     for query in ("SELECT * FROM <https://lod.ikpe-erfurt.de/graph/meta> WHERE { ?s ?p ?o }",
