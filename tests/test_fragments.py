@@ -196,7 +196,7 @@ def test_a_memento_is_the_fragment_of_its_release(history, history_client, numbe
     assert response.headers["Memento-Datetime"] == email.utils.format_datetime(
         dt.datetime.fromisoformat(history.manifests[number]["created"]).astimezone(dt.timezone.utc), usegmt=True)
     assert "immutable" in response.headers["Cache-Control"] and not response.headers["ETag"].startswith("W/")
-    assert 'rel="original timegate"' in response.headers["Link"]
+    assert f'</fragments?{VIDOT_LABEL_PATTERN}>; rel="original timegate"' in response.headers["Link"]
     graph = Graph().parse(data=response.data, format="turtle", publicID=BASE)
     search = graph.value(URIRef(f"http://localhost/release/{release}/fragments#dataset"), HYDRA.search)
     assert str(graph.value(search, HYDRA.template)) == f"http://localhost/release/{release}/fragments" \
@@ -211,8 +211,11 @@ def test_the_fragments_are_their_own_timegate(history, history_client):
     assert gate.status_code == 302 and "Accept-Datetime" in gate.headers["Vary"]
     assert gate.headers["Location"] == f"/release/{history.releases[1]}/fragments?{VIDOT_LABEL_PATTERN}"
     assert labels_in(fetch(history_client, gate.headers["Location"])) == {VIDOT_LABELS[1]}
+    original = f'</fragments?{VIDOT_LABEL_PATTERN}>; rel="original timegate"'  # the pattern's own URL (RFC 7089)
+    assert original in gate.headers["Link"]
     current = fetch(history_client, f"/fragments?{VIDOT_LABEL_PATTERN}")
     assert labels_in(current) == {VIDOT_LABELS[2]} and "Accept-Datetime" in current.headers["Vary"]
+    assert original in current.headers["Link"]
     bad = fetch(history_client, "/fragments", **{"Accept-Datetime": "yesterday"})
     assert bad.status_code == 400
 

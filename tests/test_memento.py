@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -305,13 +305,16 @@ def _sent(response):
 
 
 def test_a_kept_memento_is_sent_before_flask_as_flask_sends_it(served):
-    """A memento is kept under its document key, so the kept-answers middleware (server/web/cached_answers.py)
-    sends it again without Flask: the same status, headers (Memento-Datetime, Link, ETag) and body as the
-    Flask path sent the first time."""
+    """A memento (of a document, of a fragment) is kept under its document key, so the kept-answers
+    middleware (server/web/cached_answers.py) sends it again without Flask: the same status, headers
+    (Memento-Datetime, Link, ETag) and body as the Flask path sent the first time."""
     app = create_app(served.settings)
     middleware = app.extensions["ikpe_cached_answers"]
-    for accept in ("text/html", "text/turtle"):
-        path, headers = f"/release/{served.releases[0]}{VIDOT_DOC}?lang=en", {"Accept": accept}
+    fragment = f"/release/{served.releases[0]}/fragments?subject={quote(VIDOT, safe='')}"
+    for path, accept in [(f"/release/{served.releases[0]}{VIDOT_DOC}?lang=en", "text/html"),
+                         (f"/release/{served.releases[0]}{VIDOT_DOC}", "text/turtle"),
+                         (fragment, "application/n-quads"), (fragment + "&lang=en", "text/html")]:
+        headers = {"Accept": accept}
         before = middleware.served
         expected = _sent(app.test_client().get(path, headers=headers))  # Flask renders it and keeps it
         assert expected[0] == 200 and "Memento-Datetime" in dict(expected[1]) and middleware.served == before

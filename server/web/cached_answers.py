@@ -56,7 +56,7 @@ PASS_THROUGH = ("/sparql", "/health", "/static/", "/dumps/", "/reconcile")  # ne
 AFTER_REQUEST = ("_remember_release", "original_links", "finish", "add_discovery_links")  # in the order Flask runs them
 DOCUMENT = "resources.document"  # the endpoint of /doc/… (a Memento TimeGate: server/web/memento.py)
 SITEMAP_PART = re.compile(r"/sitemap-([0-9]{1,9})\.xml\.gz")
-MEMENTO_DOCUMENT = re.compile(r"/release/[^/]+/doc/")  # a memento, kept under its document key
+MEMENTO = re.compile(r"/release/[^/]+/(doc/|fragments$)")  # mementos, kept under their document key
 # requests answered by the complete path each time: the answer depends on these headers beyond the key
 CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE",
                "HTTP_RANGE")
@@ -144,7 +144,7 @@ class CachedAnswers:
 
     def _from_cache(self, request, release_id: str):
         language = language_of(request, self.default_language)
-        is_document = request.path.startswith("/doc/") or MEMENTO_DOCUMENT.match(request.path)  # as memento.py keys it
+        is_document = request.path.startswith("/doc/") or MEMENTO.match(request.path)  # as the memento views key them
         key = (document_key if is_document else release_only_key)(release_id, request, language)
         extensions = self.app.extensions  # read per request, as the Flask path does
         entry = page_cache.find(extensions.get(page_cache.EXTENSION), extensions.get(page_cache.SHARED), key)

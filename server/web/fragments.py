@@ -195,11 +195,16 @@ def _vary(key: str) -> list[str]:
 
 # -- routes ---------------------------------------------------------------------------------------
 
+def _original() -> str:
+    """The original resource (RFC 7089) of this fragment: /fragments with the request's query."""
+    return PATH + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
+
+
 @blueprint.route(PATH, methods=["GET", "HEAD"])
 def fragments():
     snapshot = request_snapshot()
     response, key = answer(snapshot, interface_root() + PATH, release_counts(snapshot.release()))
-    response.headers.add("Link", f'<{PATH}>; rel="original timegate"')
+    response.headers.add("Link", f'<{_original()}>; rel="original timegate"')
     return cacheable(response, snapshot.release(), key, current_language() if key == "html" else None,
                      vary=_vary(key) + ["Accept-Datetime"], strong=True)
 
@@ -220,8 +225,7 @@ def memento(release_id: str):
         counts = counts.as_bounds()  # the partitions of the release in service only bound a past one
     base = memento_path(release_id, PATH)
     response, key = answer(request_snapshot(), interface_root() + base, counts, memento_of=PATH)
-    original = PATH + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
-    response.headers.add("Link", f'<{original}>; rel="original timegate", '
+    response.headers.add("Link", f'<{_original()}>; rel="original timegate", '
                                  f'<{request.full_path.rstrip("?")}>; rel="memento"; '
                                  f'datetime="{http_date(past.created)}"')
     response.headers["Memento-Datetime"] = http_date(past.created)
@@ -247,7 +251,7 @@ def timegate():
     chosen = history.at(moment)
     query = request.query_string.decode("latin-1")
     response = redirect(memento_path(chosen.id, PATH) + ("?" + query if query else ""), code=302)
-    response.headers["Link"] = f'<{PATH}>; rel="original timegate"'
+    response.headers["Link"] = f'<{_original()}>; rel="original timegate"'
     response.vary.add("Accept-Datetime")
     response.cache_control.no_cache = True  # the answer depends on the header; revalidate
     return response
