@@ -9,7 +9,7 @@ the embedded one and one reading everything from the store (its build folder emp
 p90 in ms of each and the ratio remote / embedded. Examples:
 
     nice -n 10 .venv/bin/python bench/remote_history_bench.py --projects 625 --work /tmp/rh/bench   # 100k
-    nice -n 10 .venv/bin/python bench/remote_history_bench.py --build-dir /work/bench/b1m --work /tmp/rh/1m
+    nice -n 10 .venv/bin/python bench/remote_history_bench.py --build-dir "$BUILD_1M" --work /tmp/rh/1m
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ dated statements, each chunk's delete + insert time (the time its statements are
 total. Examples:
 
     nice -n 10 .venv/bin/python bench/virtuoso_dates_bench.py --build-dir /tmp/virtkeep/b100k --work /tmp/vd
-    nice -n 10 .venv/bin/python bench/virtuoso_dates_bench.py --build-dir /work/bench/b1m --work /tmp/vd1m
+    nice -n 10 .venv/bin/python bench/virtuoso_dates_bench.py --build-dir $BUILD_1M --work /tmp/vd1m
 """
 from __future__ import annotations
 

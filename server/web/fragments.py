@@ -30,7 +30,7 @@ from ..store.embedded import graph_of
 from ..store.history import parse_http_date
 from . import conneg, page_cache
 from .formats import FORMATS, HTML_MEDIA_TYPE, GraphContext, by_media_type
-from .http_caching import cacheable
+from .http_caching import cacheable, document_key
 from .i18n import current_language
 from .links import href
 from .memento import IMMUTABLE, history_or_none, http_date, past_release_snapshot
@@ -99,13 +99,13 @@ def choose_format() -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _counts_of(folder: Path) -> ReleaseCounts | None:
+def _counts_of(release_id: str, folder: Path) -> ReleaseCounts | None:
     return ReleaseCounts.from_void(folder / "catalog" / "void.ttl")
 
 
 def release_counts(info) -> ReleaseCounts | None:
-    """The counts the release's VoID step wrote (None: the release has no folder here)."""
-    return _counts_of(info.path.resolve()) if info.path is not None else None
+    """The counts the release's VoID step wrote, read once per release (None: no folder here)."""
+    return _counts_of(info.id, info.path) if info.path is not None else None
 
 
 # -- the fragment ---------------------------------------------------------------------------------
@@ -214,8 +214,7 @@ def memento(release_id: str):
     """The fragment as release ``release_id`` had it (404 never published, 410 no longer kept)."""
     carrier = carrier_snapshot().release()
     current_history().release(release_id)
-    cache_key = page_cache.key(carrier.id, request.path, request.query_string.decode("latin-1"),
-                               conneg.negotiate(request.headers.get("Accept"), conneg.offers()), current_language())
+    cache_key = document_key(carrier.id, request, current_language())  # the key cached_answers computes
     cached = page_cache.lookup(cache_key)
     if cached is not None:
         return cached.make_conditional(request)

@@ -24,10 +24,9 @@ from flask_babel import format_datetime as local_datetime, gettext
 
 from ..store.history import PastRelease, ReleaseHistory, parse_http_date
 from . import page_cache
-from .conneg import negotiate, offers
 from .describe import DATA_LICENSE
 from .formats import FORMATS
-from .http_caching import cacheable
+from .http_caching import cacheable, document_key
 from .i18n import current_language
 from .resources import SUFFIX, _check_local, _document
 from .store_access import carrier_snapshot, pin_snapshot, request_snapshot
@@ -166,8 +165,7 @@ def memento_document(release_id, local):
     carrier = carrier_snapshot().release()
     history = current_history()
     history.release(release_id)
-    cache_key = page_cache.key(carrier.id, request.path, request.query_string.decode("latin-1"),
-                               negotiate(request.headers.get("Accept"), offers()), current_language())
+    cache_key = document_key(carrier.id, request, current_language())  # the key cached_answers computes
     cached = page_cache.lookup(cache_key)
     if cached is not None:
         return cached.make_conditional(request)
